@@ -1,0 +1,76 @@
+"""The one entry point: `modiste <command>`.
+
+Commands live next to the code they drive (``modiste.gan.cli``, ``modiste.metrics.cli`` ...) and are
+imported only when invoked, so `modiste --help` starts instantly and a command's heavy imports
+(torch, transformers) are paid only by that command. User errors (`ModisteError`) print as one
+line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from modiste.errors import ModisteError
+
+# command name -> "module:attribute" of a click command
+COMMANDS: dict[str, str] = {
+    "train": "modiste.gan.cli:train",
+    "generate": "modiste.gan.cli:generate",
+    "demo": "modiste.gan.cli:demo",
+    "metrics": "modiste.metrics.cli:metrics",
+    "text": "modiste.text.cli:text",
+    "curate": "modiste.data.curate.cli:curate",
+    "prepare": "modiste.data.cli:prepare",
+}
+
+HELP = {
+    "train": "Train a StyleGAN2/SWAGAN generator on catalogue images.",
+    "generate": "Generate images from a trained checkpoint.",
+    "demo": "Train a small model on Fashion-MNIST on the CPU and write a report.",
+    "metrics": "FID, KID and precision/recall of a generator or an image folder.",
+    "text": "Fine-tune GPT-2 on product descriptions and generate new ones.",
+    "curate": "Reject bad catalogue photos with reasons, scores and an HTML report.",
+    "prepare": "Resize a catalogue once and pack it into shards for fast training.",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        if ctx.resilient_parsing or "--help" in sys.argv[1:2]:
+            # `modiste --help` lists commands without importing them
+            return click.Command(name, help=HELP[name])
+        module_name, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="modiste")
+def cli() -> None:
+    """Modiste: fashion products that don't exist."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="modiste", standalone_mode=False)
+    except ModisteError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
