@@ -1,0 +1,1 @@
+"""Catalogue data: datasets, loaders, curation and preparation."""
