@@ -117,3 +117,16 @@ def broadcast_object(obj: object, src: int = 0) -> object:
     box = [obj]
     dist.broadcast_object_list(box, src=src)
     return box[0]
+
+
+@torch.no_grad()
+def max_param_divergence(module: torch.nn.Module) -> float:
+    """Largest |param - rank-0 param| over all ranks: 0.0 when DDP kept every replica identical."""
+    flat = torch.cat([p.detach().reshape(-1).float() for p in module.parameters()])
+    if not _active():
+        return 0.0
+    reference = flat.clone()
+    dist.broadcast(reference, src=0)
+    diff = (flat - reference).abs().max().reshape(1)
+    dist.all_reduce(diff, op=dist.ReduceOp.MAX)
+    return float(diff.item())

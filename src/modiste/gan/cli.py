@@ -1,0 +1,126 @@
+"""`modiste train`, `modiste generate`, `modiste demo`: thin wrappers over the Python API."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from modiste.cli_options import build_dataclass, dataclass_options
+from modiste.errors import ModisteError
+from modiste.gan.train_config import TrainConfig
+
+TRAIN_HELP = {
+    "data": "Training images: a folder (recursive jpg/png/webp), a .zip, a Fashion-MNIST folder or a prepared dataset.",
+    "labels": "CSV/JSON file mapping images to attributes (for --cond).",
+    "cond": "Attribute to condition on, e.g. articleType ('folder' = parent folder name).",
+    "mode": "Fit images to the canvas: pad (with the background colour) or crop (centre).",
+    "xflip": "Randomly mirror real images left-right.",
+    "resolution": "Image width in pixels: a power of two from 16 to 1024.",
+    "aspect": "width:height of the images: 1:1, 2:3 or 1:2 (portrait product shots).",
+    "preset": "Network width: tiny | small | base | paper.",
+    "arch": "stylegan2 or swagan (wavelet generator and discriminator).",
+    "channel_base": "Override the preset's channel base.",
+    "channel_max": "Override the preset's maximum channels.",
+    "mapping_layers": "Override the preset's mapping depth.",
+    "batch": "Global batch size over all processes.",
+    "grad_accum": "Micro-batches per optimiser step (same result, less memory).",
+    "kimg": "Training length in thousands of real images.",
+    "max_minutes": "Stop after this many minutes (a checkpoint is written).",
+    "snap": "Thousands of images between checkpoints and sample grids.",
+    "log_every": "Thousands of images between log records.",
+    "keep": "Number of checkpoints to keep.",
+    "seed": "Random seed.",
+    "lr_g": "Generator learning rate.",
+    "lr_d": "Discriminator learning rate.",
+    "beta1": "Adam beta1.",
+    "beta2": "Adam beta2.",
+    "r1_gamma": "R1 weight (default 0.0002 * resolution^2 / batch).",
+    "r1_interval": "Steps between lazy R1 penalties.",
+    "pl_weight": "Path-length regularisation weight (0 = off).",
+    "pl_interval": "Steps between lazy path-length penalties.",
+    "style_mixing": "Probability of style-mixing regularisation.",
+    "ema_kimg": "Half-life of the generator EMA in thousands of images (default batch * 10 / 32).",
+    "ema_rampup": "EMA ramp-up ratio.",
+    "aug": "Augmentation for small catalogues: none | diffaugment | ada.",
+    "ada_target": "ADA's target for the overfitting heuristic r_t.",
+    "ada_kimg": "Thousands of images for ADA's probability to go from 0 to 1.",
+    "ada_interval": "Steps between ADA probability updates.",
+    "diffaugment_policy": "DiffAugment policy (comma-separated: color, translation, cutout).",
+    "device": "cpu | cuda | auto.",
+    "precision": "auto | fp32 | bf16 | fp16 (mixed precision on GPU; fp32 on CPU).",
+    "compile": "torch.compile the networks' main passes.",
+    "workers": "Data loader worker processes per training process.",
+    "parallel": "ddp (default) or dp (DataParallel; only for the DP-vs-DDP benchmark).",
+    "sync_bn": "Convert BatchNorm layers to SyncBatchNorm (for models that have them).",
+    "metrics": "Metrics during training, comma-separated (e.g. fid10k,kid10k).",
+    "metrics_every": "Thousands of images between metric evaluations (0 = at every snapshot).",
+}
+
+
+@click.command(context_settings={"show_default": False})
+@dataclass_options(TrainConfig, TRAIN_HELP)
+@click.option("--outdir", default="runs", show_default=True, help="Folder that holds the numbered run folders.")
+@click.option("--resume", default=None, help="auto (latest run in --outdir), a run folder, a snapshot, or none.")
+@click.option("--gpus", type=int, default=None, help="Launch N processes on this machine with torchrun.")
+@click.option("--dry-run", is_flag=True, help="Print the resolved config and parameter counts, then exit.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def train(outdir: str, resume: str | None, gpus: int | None, dry_run: bool, quiet: bool, **options) -> None:
+    """Train a StyleGAN2/SWAGAN generator on catalogue images."""
+    if gpus is not None:
+        if gpus < 1:
+            raise ModisteError(f"--gpus must be at least 1, got {gpus}")
+        from modiste.launch import relaunch_with_torchrun
+
+        sys.exit(relaunch_with_torchrun(gpus, sys.argv[1:]))
+    if not options.get("data"):
+        raise ModisteError("no training data: pass --data FOLDER (images, .zip, Fashion-MNIST or a prepared dataset)")
+    from modiste.distributed import shutdown_distributed
+    from modiste.gan.training_loop import train as run_training
+
+    cfg = build_dataclass(TrainConfig, options)
+    try:
+        run_dir = run_training(cfg, outdir=outdir, resume=resume, dry_run=dry_run, progress=not quiet)
+    finally:
+        shutdown_distributed()
+    if run_dir is not None:
+        click.echo(f"run folder: {run_dir}")
+
+
+@click.command()
+@click.option("--checkpoint", required=True, help="Run folder (latest snapshot) or a snapshot folder.")
+@click.option("--seeds", default="0-15", show_default=True, help="Seeds, e.g. 0-63 or 1,5,9.")
+@click.option("--truncation", type=float, default=1.0, show_default=True, help="Truncation psi (lower = safer, less varied).")
+@click.option("--class", "class_name", default=None, help="Class to generate (conditional models).")
+@click.option("--outdir", required=True, help="Folder for the PNGs and grid.png.")
+@click.option("--noise-mode", type=click.Choice(["const", "random", "none"]), default="const", show_default=True)
+@click.option("--batch", type=int, default=16, show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+def generate(checkpoint: str, seeds: str, truncation: float, class_name: str | None, outdir: str, noise_mode: str,
+             batch: int, device: str) -> None:
+    """Generate images from a trained checkpoint: one PNG per seed and a grid."""
+    from modiste.distributed import resolve_device
+    from modiste.gan.generate import generate_images
+    from modiste.gan.images import parse_seeds
+
+    paths = generate_images(checkpoint, parse_seeds(seeds), outdir, truncation=truncation, class_name=class_name,
+                            device=str(resolve_device(device)), batch=batch, noise_mode=noise_mode)
+    click.echo(f"wrote {len(paths)} images and grid.png to {outdir}")
+
+
+@click.command()
+@click.option("--data", default=None, help="Fashion-MNIST folder (default: $MODISTE_DATA/fashion-mnist, else download).")
+@click.option("--minutes", type=float, default=5.0, show_default=True, help="Training time.")
+@click.option("--outdir", default="runs", show_default=True)
+@click.option("--device", default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--preset", default=None, help="Override the demo's network preset.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def demo(data: str | None, minutes: float, outdir: str, device: str, seed: int, preset: str | None, quiet: bool) -> None:
+    """Train a small model on Fashion-MNIST on the CPU, then write a sample grid and an HTML report."""
+    from modiste.gan.demo import run_demo
+
+    overrides = {"preset": preset} if preset else {}
+    run_dir = run_demo(data=data, minutes=minutes, outdir=outdir, device=device, seed=seed, progress=not quiet,
+                       **overrides)
+    click.echo(f"report: {run_dir / 'report.html'}\nsamples: {run_dir / 'samples' / 'grid.png'}")

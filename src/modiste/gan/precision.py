@@ -1,0 +1,39 @@
+"""Mixed precision policy: bf16/fp16 autocast on GPU, fp32 on CPU."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+
+from modiste.errors import ModisteError
+
+
+@dataclass(frozen=True)
+class Precision:
+    name: str  # fp32 | bf16 | fp16
+    device_type: str
+
+    @property
+    def dtype(self) -> torch.dtype | None:
+        return {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.name)
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        if self.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device_type, dtype=self.dtype)
+
+    def grad_scaler(self) -> torch.amp.GradScaler:
+        """A real scaler for fp16 (its gradients underflow), a pass-through one otherwise."""
+        return torch.amp.GradScaler(self.device_type, enabled=self.name == "fp16")
+
+
+def resolve_precision(requested: str, device: torch.device) -> Precision:
+    if requested == "auto":
+        if device.type != "cuda":
+            return Precision("fp32", device.type)
+        return Precision("bf16" if torch.cuda.is_bf16_supported() else "fp16", "cuda")
+    if requested == "fp16" and device.type != "cuda":
+        raise ModisteError("--precision fp16 needs a CUDA GPU: use fp32 (or bf16) on CPU")
+    return Precision(requested, device.type)

@@ -1,0 +1,247 @@
+"""`modiste train`: the outer loop around GANTrainer (data, run folder, logs, snapshots, resume).
+
+Launched as a plain process (one CPU or GPU) or by torchrun (one process per GPU, any number of
+nodes): every rank runs this same function; rank 0 alone writes files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm import tqdm
+
+from modiste.atomic import atomic_write_json
+from modiste.data import infinite_loader, open_image_dataset
+from modiste.distributed import (
+    DistContext,
+    all_gather_cat,
+    all_reduce_sum,
+    broadcast_object,
+    init_distributed,
+    max_param_divergence,
+)
+from modiste.errors import ModisteError
+from modiste.gan.checkpoint import read_state, read_tensors, resolve_checkpoint, save_checkpoint
+from modiste.gan.images import latents_for_seeds, make_grid, save_png, to_uint8
+from modiste.gan.network_config import NetworkConfig
+from modiste.gan.run_dir import RunLog, latest_resumable_run, new_run_dir
+from modiste.gan.state_io import capture_rng, restore_rng
+from modiste.gan.train_config import TrainConfig
+from modiste.gan.trainer import GANTrainer
+
+# Settings that may change when a run is resumed (length, logging, hardware); all else is the recipe.
+RESUMABLE_CHANGES = {"kimg", "max_minutes", "snap", "log_every", "keep", "workers", "metrics", "metrics_every",
+                     "device", "compile", "data"}
+
+
+def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = None, dry_run: bool = False,
+          progress: bool = True) -> Path | None:
+    """Train until `cfg.kimg` thousand images (or `cfg.max_minutes`); return the run folder."""
+    cfg.validate()
+    cfg.resolve()
+    ctx = init_distributed(cfg.device)
+    if cfg.batch % (ctx.world_size * cfg.grad_accum):
+        raise ModisteError(f"--batch {cfg.batch} is not divisible by processes x --grad-accum "
+                           f"({ctx.world_size} x {cfg.grad_accum}): pick a multiple of {ctx.world_size * cfg.grad_accum}")
+    dataset = open_image_dataset(cfg.data, resolution=cfg.resolution, aspect=_aspect(cfg), mode=cfg.mode,
+                                 labels=cfg.labels, label_field=cfg.cond)
+    class_names = list(dataset.class_names) if cfg.cond else []
+    net = cfg.network_config(dataset.num_channels, class_names)
+    torch.manual_seed(cfg.seed)  # identical initial weights on every rank
+    trainer = GANTrainer(cfg, net, ctx)
+    if dry_run:
+        if ctx.is_main:
+            print(json.dumps(_summary(cfg, net, trainer, dataset, ctx), indent=2))
+        return None
+
+    snapshot = _find_resume(resume, outdir)
+    if snapshot is not None:
+        _check_resumable(cfg, net, read_state(snapshot))
+        run_dir = snapshot.parent.parent
+        state = read_state(snapshot)
+        trainer.load_state({name: read_tensors(snapshot, name) for name in ("G", "D", "G_ema", "train_state")},
+                           state["trainer"])
+        rng = read_tensors(snapshot, "rng")
+        key = f"rank{ctx.rank}"
+        if key not in rng:
+            raise ModisteError(f"checkpoint {snapshot} was written by {len(rng)} processes, this run has "
+                               f"{ctx.world_size}: resume with the same number of processes")
+        restore_rng(rng[key], ctx.device)
+    else:
+        torch.manual_seed(cfg.seed * 1000 + ctx.rank + 1)  # per-rank randomness from here on
+        run_dir = Path(broadcast_object(str(new_run_dir(outdir, dataset.name, cfg.resolution, cfg.aspect, cfg.arch))
+                                        if ctx.is_main else None))
+    log = _start_run_files(run_dir, cfg, net, dataset, ctx, resumed_from=snapshot)
+    try:
+        _loop(cfg, trainer, dataset, ctx, run_dir, log, progress)
+    finally:
+        if log is not None:
+            log.close()
+    return run_dir
+
+
+def _aspect(cfg: TrainConfig) -> tuple[int, int]:
+    from modiste.gan.network_config import parse_aspect
+
+    return parse_aspect(cfg.aspect)
+
+
+def _find_resume(resume: str | None, outdir: str | Path) -> Path | None:
+    if resume in (None, "", "none"):
+        return None
+    if resume == "auto":
+        run = latest_resumable_run(outdir)
+        return resolve_checkpoint(run) if run is not None else None
+    return resolve_checkpoint(resume)
+
+
+def _check_resumable(cfg: TrainConfig, net: NetworkConfig, state: dict[str, Any]) -> None:
+    if state["network"] != net.to_dict():
+        raise ModisteError("the checkpoint's network differs from this run's (resolution, preset, arch, classes or "
+                           "channels): use the same settings, or start a new run with --resume none")
+    saved = state["config"]
+    for key, value in cfg.to_dict().items():
+        if key not in RESUMABLE_CHANGES and saved.get(key) != value:
+            raise ModisteError(f"--{key.replace('_', '-')} is {value!r} but the checkpoint was trained with "
+                               f"{saved.get(key)!r}: resume with the same value, or start a new run with --resume none")
+
+
+def _summary(cfg: TrainConfig, net: NetworkConfig, trainer: GANTrainer, dataset, ctx: DistContext) -> dict:
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    return {
+        "config": cfg.to_dict(),
+        "network": net.to_dict(),
+        "image_shape": [net.img_channels, net.height, net.width],
+        "dataset": {"name": dataset.name, "images": len(dataset), "classes": len(dataset.class_names),
+                    "skipped_unreadable": dataset.num_skipped},
+        "parameters": {"G": count(trainer.G), "D": count(trainer.D), "G.mapping": count(trainer.G.mapping),
+                       "G.synthesis": count(trainer.G.synthesis)},
+        "processes": ctx.world_size,
+        "device": str(ctx.device),
+        "precision": trainer.precision.name,
+    }
+
+
+def _start_run_files(run_dir: Path, cfg, net, dataset, ctx, resumed_from: Path | None) -> RunLog | None:
+    if not ctx.is_main:
+        return None
+    atomic_write_json(run_dir / "config.json", {
+        "config": cfg.to_dict(), "network": net.to_dict(), "processes": ctx.world_size,
+        "dataset": {"name": dataset.name, "images": len(dataset), "class_names": list(dataset.class_names),
+                    "skipped_unreadable": dataset.num_skipped},
+    })
+    log = RunLog(run_dir)
+    log.write({"event": "resume" if resumed_from else "start", "from": str(resumed_from) if resumed_from else None,
+               "processes": ctx.world_size, "device": str(ctx.device), "command": sys.argv})
+    return log
+
+
+def _loop(cfg: TrainConfig, trainer: GANTrainer, dataset, ctx: DistContext, run_dir: Path, log: RunLog | None,
+          progress: bool) -> None:
+    total = int(cfg.kimg * 1000)
+    loader = infinite_loader(dataset, trainer.local_batch, rank=ctx.rank, world_size=ctx.world_size, seed=cfg.seed,
+                             num_workers=cfg.workers, start_batch=trainer.step)
+    grid_z, grid_c = _grid_inputs(trainer, dataset)
+    if ctx.is_main and trainer.step == 0:
+        _save_reals(dataset, run_dir, grid_z.shape[0])
+    bar = tqdm(total=total, initial=min(trainer.nimg, total), unit="img", unit_scale=True, dynamic_ncols=True,
+               disable=not (progress and ctx.is_main), desc="train")
+    start, last_log_time, last_log_nimg = time.time(), time.time(), trainer.nimg
+    next_log = _next_boundary(trainer.nimg, cfg.log_every)
+    next_snap = _next_boundary(trainer.nimg, cfg.snap)
+    while trainer.nimg < total:
+        images, labels = next(loader)
+        trainer.train_step(images, labels if trainer.net.c_dim > 0 else None)
+        bar.update(min(cfg.batch, total - bar.n))
+        out_of_time = _out_of_time(cfg, start, ctx)
+        done = trainer.nimg >= total or out_of_time
+        if trainer.nimg >= next_log or done:
+            now = time.time()
+            stats = trainer.pop_stats()
+            rate = (trainer.nimg - last_log_nimg) / max(now - last_log_time, 1e-9)
+            last_log_time, last_log_nimg = now, trainer.nimg
+            next_log = _next_boundary(trainer.nimg, cfg.log_every)
+            if ctx.is_main:
+                bar.set_postfix({"G": f"{stats.get('loss/G', 0):.3f}", "D": f"{stats.get('loss/D', 0):.3f}",
+                                 "p": f"{stats.get('augment/p', 0):.2f}"}, refresh=False)
+                log.write({"kimg": trainer.nimg / 1000, "step": trainer.step, "img_per_s": round(rate, 2),
+                           **stats}, step_kimg=trainer.nimg / 1000)
+        if trainer.nimg >= next_snap or done:
+            next_snap = _next_boundary(trainer.nimg, cfg.snap)
+            _snapshot(cfg, trainer, ctx, run_dir, log, grid_z, grid_c)
+        if out_of_time:
+            break
+    bar.close()
+    if log is not None:
+        log.write({"event": "done", "kimg": trainer.nimg / 1000, "step": trainer.step,
+                   "minutes": round((time.time() - start) / 60, 2)})
+
+
+def _next_boundary(nimg: int, every_kimg: float) -> int:
+    every = max(1, int(every_kimg * 1000))
+    return (nimg // every + 1) * every
+
+
+def _out_of_time(cfg: TrainConfig, start: float, ctx: DistContext) -> bool:
+    if cfg.max_minutes is None:
+        return False
+    flag = torch.tensor([float(time.time() - start > cfg.max_minutes * 60)], device=ctx.device)
+    return bool(all_reduce_sum(flag).item() > 0)  # every rank stops at the same step
+
+
+def _grid_inputs(trainer: GANTrainer, dataset) -> tuple[torch.Tensor, torch.Tensor | None]:
+    n = 64 if trainer.net.resolution <= 64 else 32 if trainer.net.resolution <= 256 else 16
+    z = latents_for_seeds(list(range(n)), trainer.G.z_dim)
+    c = torch.arange(n) % trainer.net.c_dim if trainer.net.c_dim > 0 else None
+    return z, c
+
+
+def _save_reals(dataset, run_dir: Path, n: int) -> None:
+    step = max(1, len(dataset) // n)
+    images = torch.stack([dataset[i * step][0] for i in range(min(n, len(dataset)))])
+    save_png(make_grid(images), run_dir / "reals.png")
+
+
+@torch.no_grad()
+def _snapshot(cfg, trainer: GANTrainer, ctx: DistContext, run_dir: Path, log: RunLog | None, grid_z, grid_c) -> None:
+    rng = capture_rng(ctx.device)
+    all_rng = all_gather_cat(rng.to(ctx.device).unsqueeze(0)).cpu()  # one row per rank
+    divergence = max_param_divergence(torch.nn.ModuleList([trainer.G, trainer.D]))
+    kimg = trainer.nimg / 1000
+    metrics: dict[str, float] = {}
+    if cfg.metrics and _metrics_due(cfg, trainer):
+        from modiste.metrics import evaluate_generator
+
+        metrics = evaluate_generator(trainer.G_ema, cfg.data, metrics=cfg.metrics, device=ctx.device,
+                                     dataset_kwargs=_dataset_kwargs(cfg), progress=False)
+    if ctx.is_main:
+        tensors = trainer.state_tensors()
+        tensors["rng"] = {f"rank{r}": all_rng[r] for r in range(all_rng.shape[0])}
+        state = {"config": cfg.to_dict(), "network": trainer.net.to_dict(), "kimg": kimg,
+                 "processes": ctx.world_size, "trainer": trainer.state_meta()}
+        path = save_checkpoint(run_dir, kimg, tensors, state, keep=cfg.keep)
+        images = trainer.G_ema(grid_z.to(ctx.device), None if grid_c is None else grid_c.to(ctx.device),
+                               noise_mode="const")
+        save_png(make_grid(to_uint8(images)), run_dir / f"fakes-{kimg:010.3f}.png")
+        save_png(make_grid(to_uint8(images)), run_dir / "fakes-latest.png")
+        log.write({"event": "snapshot", "kimg": kimg, "path": str(path.relative_to(run_dir)),
+                   "ddp/max_param_divergence": divergence, **{f"metrics/{k}": v for k, v in metrics.items()}},
+                  step_kimg=kimg)
+    restore_rng(rng, ctx.device)  # sampling grids and metrics must not change the training's random stream
+
+
+def _metrics_due(cfg: TrainConfig, trainer: GANTrainer) -> bool:
+    if cfg.metrics_every <= 0:
+        return True
+    every = int(cfg.metrics_every * 1000)
+    return trainer.nimg // every > (trainer.nimg - cfg.batch) // every or trainer.nimg >= cfg.kimg * 1000
+
+
+def _dataset_kwargs(cfg: TrainConfig) -> dict[str, Any]:
+    return {"resolution": cfg.resolution, "aspect": _aspect(cfg), "mode": cfg.mode, "labels": cfg.labels,
+            "label_field": cfg.cond}
