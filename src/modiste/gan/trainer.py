@@ -5,7 +5,7 @@ Per step (StyleGAN2-ADA's schedule):
     G reg    path-length penalty x pl_interval, on a half batch                  every pl_interval steps
     D main   logistic loss on augment(real) and augment(G(z))                     every step
     D reg    R1 penalty x gamma/2 x r1_interval on the un-augmented reals        every r1_interval steps
-then the generator EMA and, for ADA, the augmentation probability are updated. Each phase has its
+then the generator EMA is updated (ADA tunes its probability after D main). Each phase has its
 own optimiser step, which is why Adam's lr and betas get the lazy-regularisation correction.
 
 The same object serves the training loop, the throughput benchmark and the tests.
@@ -22,7 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from modiste.data import to_model_range
 from modiste.distributed import DistContext, all_reduce_mean
-from modiste.gan.augment import build_augment
+from modiste.gan.augment import AdaTuner, build_augment
 from modiste.gan.ema import ema_beta, update_ema
 from modiste.gan.losses import (
     PathLengthRegularizer,
@@ -50,14 +50,9 @@ class GANTrainer:
         if cfg.sync_bn:  # our networks have no BatchNorm; this serves models that add some
             self.G = nn.SyncBatchNorm.convert_sync_batchnorm(self.G)
             self.D = nn.SyncBatchNorm.convert_sync_batchnorm(self.D)
-        self.augment = build_augment(
-            cfg.aug,
-            target=cfg.ada_target,
-            ada_kimg=cfg.ada_kimg,
-            interval=cfg.ada_interval,
-            batch=cfg.batch,
-            policy=cfg.diffaugment_policy,
-        ).to(device)
+        self.augment = build_augment(cfg.aug, policy=cfg.diffaugment_policy).to(device)
+        self.ada_tuner = (AdaTuner(self.augment, target=cfg.ada_target, interval=cfg.ada_interval,
+                                   ada_kimg=cfg.ada_kimg) if cfg.aug == "ada" else None)
         self.pl_reg = PathLengthRegularizer(weight=cfg.pl_weight).to(device)
         self.precision = resolve_precision(cfg.precision, device)
         self.scaler_G = self.precision.grad_scaler()
@@ -116,30 +111,33 @@ class GANTrainer:
 
         `images` are uint8 [B, C, H, W] (or floats in [-1, 1]); `labels` class indices or None.
         """
-        cfg, device = self.cfg, self.ctx.device
+        cfg = self.cfg
+        real, c_real = self.prepare_reals(images, labels)
+        self.generator_main(real.shape[0], c_real)
+        if cfg.pl_weight > 0 and self.step % cfg.pl_interval == 0:
+            self.generator_reg(real.shape[0], c_real)
+        self.discriminator_main(real, c_real)
+        if cfg.r1_gamma > 0 and self.step % cfg.r1_interval == 0:
+            self.discriminator_reg(real, c_real)
+        self.end_step()
+
+    def prepare_reals(self, images: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        device = self.ctx.device
         real = images.to(device, non_blocking=True)
         real = to_model_range(real) if real.dtype == torch.uint8 else real.float()
-        if cfg.xflip:
+        if self.cfg.xflip:
             flip = torch.rand(real.shape[0], 1, 1, 1, device=device) < 0.5
             real = torch.where(flip, real.flip(3), real)
         c_real = labels.to(device) if (labels is not None and self.net.c_dim > 0) else None
-        do_pl = cfg.pl_weight > 0 and self.step % cfg.pl_interval == 0
-        do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_interval == 0
+        return real, c_real
 
-        self._generator_main(real.shape[0], c_real)
-        if do_pl:
-            self._generator_reg(real.shape[0], c_real)
-        self._discriminator_main(real, c_real)
-        if do_r1:
-            self._discriminator_reg(real, c_real)
-
+    def end_step(self) -> None:
+        """Count the step and update the generator EMA (ADA tunes its p after each D step)."""
         self.step += 1
-        self.nimg += cfg.batch
-        update_ema(self.G_ema, self.G, ema_beta(cfg.batch, self.nimg, cfg.ema_kimg, cfg.ema_rampup))
-        if hasattr(self.augment, "maybe_update"):
-            self.augment.maybe_update(self.step)
+        self.nimg += self.cfg.batch
+        update_ema(self.G_ema, self.G, ema_beta(self.cfg.batch, self.nimg, self.cfg.ema_kimg, self.cfg.ema_rampup))
 
-    def _generator_main(self, n: int, c_real: torch.Tensor | None) -> None:
+    def generator_main(self, n: int, c_real: torch.Tensor | None) -> None:
         self.G.requires_grad_(True)
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
@@ -153,7 +151,7 @@ class GANTrainer:
             self._record("loss/G", loss)
         self._optimizer_step(self.opt_G, self.scaler_G, self.G)
 
-    def _generator_reg(self, n: int, c_real: torch.Tensor | None) -> None:
+    def generator_reg(self, n: int, c_real: torch.Tensor | None) -> None:
         cfg = self.cfg
         self.opt_G.zero_grad(set_to_none=True)
         n_pl = self.pl_reg.shrunk_batch(n)  # path length on a half batch, as in StyleGAN2
@@ -169,12 +167,13 @@ class GANTrainer:
             self._record("pl/length", self.pl_reg.last_lengths)
         self._optimizer_step(self.opt_G, None, self.G)
 
-    def _discriminator_main(self, real: torch.Tensor, c_real: torch.Tensor | None) -> None:
+    def discriminator_main(self, real: torch.Tensor, c_real: torch.Tensor | None) -> None:
         self.G.requires_grad_(False)
         self.D.requires_grad_(True)
         self.opt_D.zero_grad(set_to_none=True)
         n = real.shape[0]
         parts = self._micro_batches(real, c_real, torch.randn(n, self.G.z_dim, device=self.ctx.device), self._sample_c(c_real, n))
+        real_logits_all = []
         for i, (x, c, z, c_fake) in enumerate(parts):
             with torch.no_grad(), self.precision.autocast():
                 fake = self.G_main(z, c_fake)
@@ -187,11 +186,12 @@ class GANTrainer:
             self._record("D/real_sign", real_logits.sign())
             self._record("D/real", real_logits)
             self._record("D/fake", fake_logits)
-            if hasattr(self.augment, "accumulate"):
-                self.augment.accumulate(real_logits)
+            real_logits_all.append(real_logits.detach())
         self._optimizer_step(self.opt_D, self.scaler_D, self.D)
+        if self.ada_tuner is not None:
+            self.ada_tuner.observe(torch.cat(real_logits_all))
 
-    def _discriminator_reg(self, real: torch.Tensor, c_real: torch.Tensor | None) -> None:
+    def discriminator_reg(self, real: torch.Tensor, c_real: torch.Tensor | None) -> None:
         cfg = self.cfg
         self.opt_D.zero_grad(set_to_none=True)
         parts = self._micro_batches(real, c_real)
@@ -228,8 +228,10 @@ class GANTrainer:
         self._stats.clear()
         stats = dict(zip(names, means))
         stats["pl_mean"] = float(self.pl_reg.pl_mean)
-        if hasattr(self.augment, "p"):
-            stats["augment/p"] = float(self.augment.p)
+        if self.ada_tuner is not None:
+            stats["augment/p"] = self.ada_tuner.p
+            if self.ada_tuner.r_t is not None:
+                stats["augment/r_t"] = self.ada_tuner.r_t
         return stats
 
     def state_tensors(self) -> dict[str, dict[str, torch.Tensor]]:

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Training and generation throughput of Modiste's GAN on this machine (one JSON record per config).
+
+Method (the same as shared/bench/peer_sg2ada.py uses for stylegan2-ada-pytorch, so the two compare):
+each phase of the full lazy-regularisation schedule is timed on its own with synthetic uint8 reals,
+`--repeats` times after `--warmup` untimed rounds, and the schedule is composed analytically:
+
+    sec/batch = G main + G reg (path length) / 4 + D main + D reg (R1) / 16 + EMA/ADA
+    train_img_per_s = batch / sec/batch           (median over repeats)
+
+This equals the average over a real 16-step tick. `--real-steps N` also runs N real `train_step`s
+end to end and reports their img/s for a cross-check. Generation: G_ema, no grad, batch 64,
+truncation 1, constant noise. Peak memory: the process's max RSS.
+
+Usage:
+    python benchmarks/train_throughput.py --resolution 32 --batch 32            # the `base` preset = peer's auto
+    python benchmarks/train_throughput.py --resolution 64 --channel-base 16384 --channel-max 512 --mapping-layers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+
+import torch
+
+from modiste.distributed import DistContext
+from modiste.gan.train_config import TrainConfig
+from modiste.gan.trainer import GANTrainer
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def build_trainer(args: argparse.Namespace) -> GANTrainer:
+    cfg = TrainConfig(data="synthetic", resolution=args.resolution, batch=args.batch, preset=args.preset,
+                      arch=args.arch, channel_base=args.channel_base, channel_max=args.channel_max,
+                      mapping_layers=args.mapping_layers, aug=args.aug, device="cpu", precision="fp32")
+    cfg.validate()
+    net = cfg.network_config(img_channels=3, class_names=[])
+    torch.manual_seed(0)
+    return GANTrainer(cfg, net, DistContext(rank=0, world_size=1, local_rank=0, device=torch.device("cpu")))
+
+
+def measure(args: argparse.Namespace) -> dict:
+    trainer = build_trainer(args)
+    net, batch = trainer.net, args.batch
+    reals = torch.randint(0, 256, (batch, 3, net.height, net.width), dtype=torch.uint8)
+    real, c = trainer.prepare_reals(reals, None)
+    phases = {
+        "G_main": lambda: trainer.generator_main(batch, c),
+        "G_reg": lambda: trainer.generator_reg(batch, c),
+        "D_main": lambda: trainer.discriminator_main(real, c),
+        "D_reg": lambda: trainer.discriminator_reg(real, c),
+        "ema": trainer.end_step,
+    }
+    weights = {"G_main": 1.0, "G_reg": 1 / trainer.cfg.pl_interval, "D_main": 1.0,
+               "D_reg": 1 / trainer.cfg.r1_interval, "ema": 1.0}
+    for _ in range(args.warmup):
+        for fn in phases.values():
+            fn()
+    times: dict[str, list[float]] = {k: [] for k in phases}
+    for _ in range(args.repeats):
+        for name, fn in phases.items():  # interleaved, so drift hits every phase alike
+            times[name].append(timed(fn))
+    per_batch = [sum(weights[k] * times[k][i] for k in phases) for i in range(args.repeats)]
+    record = {
+        "resolution": args.resolution, "height": net.height, "width": net.width, "batch": batch,
+        "arch": args.arch, "channel_base": net.channel_base, "channel_max": net.channel_max,
+        "mapping_layers": net.mapping_layers, "aug": args.aug,
+        "train_img_per_s": round(batch / statistics.median(per_batch), 4),
+        "phase_seconds": {k: round(statistics.median(v), 4) for k, v in times.items()},
+    }
+    if args.real_steps:
+        images = reals
+        start = time.perf_counter()
+        for _ in range(args.real_steps):
+            trainer.train_step(images, None)
+        record["real_steps"] = args.real_steps
+        record["real_train_img_per_s"] = round(args.real_steps * batch / (time.perf_counter() - start), 4)
+    record["generate_img_per_s"] = round(generation_rate(trainer, args), 4)
+    record["generate_batch"] = args.gen_batch
+    record["params_G"] = sum(p.numel() for p in trainer.G.parameters())
+    record["params_D"] = sum(p.numel() for p in trainer.D.parameters())
+    record["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    record["torch"] = torch.__version__
+    record["threads"] = torch.get_num_threads()
+    return record
+
+
+@torch.no_grad()
+def generation_rate(trainer: GANTrainer, args: argparse.Namespace) -> float:
+    G = trainer.G_ema
+    z = torch.randn(args.gen_batch, G.z_dim)
+    G(z, None, noise_mode="const")  # warm-up
+    runs = [timed(lambda: G(z, None, noise_mode="const")) for _ in range(args.gen_repeats)]
+    return args.gen_batch / statistics.median(runs)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--resolution", type=int, nargs="+", default=[32])
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--preset", default="base")
+    p.add_argument("--arch", default="stylegan2")
+    p.add_argument("--channel-base", type=int, default=None)
+    p.add_argument("--channel-max", type=int, default=None)
+    p.add_argument("--mapping-layers", type=int, default=None)
+    p.add_argument("--aug", default="none")
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--real-steps", type=int, default=0)
+    p.add_argument("--gen-batch", type=int, default=64)
+    p.add_argument("--gen-repeats", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    for resolution in args.resolution:
+        one = argparse.Namespace(**{**vars(args), "resolution": resolution})
+        print(json.dumps(measure(one)), flush=True)
+        print(f"done {resolution}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
