@@ -20,7 +20,8 @@ from modiste.errors import ModisteError
 class InfiniteShardedSampler(Sampler[int]):
     """Endless indices for one rank: shuffled per pass, disjoint across ranks."""
 
-    def __init__(self, size: int, rank: int = 0, world_size: int = 1, seed: int = 0, shuffle: bool = True) -> None:
+    def __init__(self, size: int, rank: int = 0, world_size: int = 1, seed: int = 0, shuffle: bool = True,
+                 start: int = 0) -> None:
         if size <= 0:
             raise ModisteError("the dataset is empty: point --data at a folder with images")
         if not 0 <= rank < world_size:
@@ -28,6 +29,7 @@ class InfiniteShardedSampler(Sampler[int]):
         self.size, self.rank, self.world_size = size, rank, world_size
         self.seed, self.shuffle = seed, shuffle
         self.epoch = 0
+        self.start = start  # indices of this rank to skip: resuming a run continues its exact data order
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -44,8 +46,11 @@ class InfiniteShardedSampler(Sampler[int]):
         return order[self.rank : total : self.world_size]
 
     def __iter__(self) -> Iterator[int]:
+        per_rank = -(-self.size // self.world_size)
+        self.epoch, offset = divmod(self.start, per_rank)
         while True:
-            yield from self.indices_for_pass(self.epoch)
+            yield from self.indices_for_pass(self.epoch)[offset:]
+            offset = 0
             self.set_epoch(self.epoch + 1)
 
 
@@ -59,11 +64,15 @@ def infinite_loader(
     pin_memory: bool | None = None,
     prefetch_factor: int = 4,
     shuffle: bool = True,
+    start_batch: int = 0,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """Endless batches for this rank. Workers decode in parallel; memory is pinned when CUDA is present."""
+    """Endless batches for this rank. Workers decode in parallel; memory is pinned when CUDA is present.
+
+    ``start_batch`` skips that many of this rank's batches without reading them (exact resume).
+    """
     if batch_size <= 0:
         raise ModisteError(f"batch size {batch_size} must be positive: pass e.g. --batch 16")
-    sampler = InfiniteShardedSampler(len(dataset), rank, world_size, seed, shuffle)
+    sampler = InfiniteShardedSampler(len(dataset), rank, world_size, seed, shuffle, start=start_batch * batch_size)
     loader = DataLoader(
         dataset,
         batch_size=batch_size,
