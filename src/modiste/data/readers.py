@@ -77,7 +77,7 @@ class ZipReader:
 
 
 class ShardReader:
-    """A prepared dataset: image i is member ``{i:08d}.png`` of the shard whose range holds i."""
+    """A prepared dataset: image i is member ``{i - start:08d}.png`` of the shard whose range holds i."""
 
     def __init__(self, location: Location, shard_files: list[str], counts: list[int], ext: str = "png") -> None:
         self.location = location
@@ -89,12 +89,17 @@ class ShardReader:
     def __len__(self) -> int:
         return int(self.starts[-1])
 
-    def member(self, index: int) -> str:
-        return f"{index:08d}.{self.ext}"
-
     def read(self, index: int) -> bytes:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
         shard = bisect.bisect_right(self.starts, index) - 1
-        return self._handles.get(self.location, self.shard_files[shard]).read(self.member(index))
+        member = member_name(index - self.starts[shard], self.ext)
+        return self._handles.get(self.location, self.shard_files[shard]).read(member)
+
+
+def member_name(position: int, ext: str = "png") -> str:
+    """Name of the image at ``position`` inside its shard."""
+    return f"{position:08d}.{ext}"
 
 
 class ArrayReader:

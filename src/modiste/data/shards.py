@@ -1,7 +1,7 @@
 """The prepared-dataset format that `modiste prepare` writes and every loader reads.
 
     DST/dataset.json          metadata + per-image labels; written LAST, so its presence means "complete"
-    DST/shards/shard-00000.zip  uncompressed zip of 00000000.png, 00000001.png, ... (global indices)
+    DST/shards/shard-00000.zip  uncompressed zip of 00000000.png, 00000001.png, ... (position in shard)
     DST/progress.json         finished shards while a prepare runs (resume state)
 
 Zip members are stored, not deflated (PNG is already compressed), so any rank on any node can read
@@ -53,7 +53,11 @@ class PreparedMeta:
         return sum(s["count"] for s in self.shards)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1) + "\n"
+        """Readable metadata; the per-image labels go last on one line (100k+ entries)."""
+        obj = asdict(self)
+        labels = obj.pop("labels")
+        head = json.dumps(obj, indent=1)
+        return f'{head[:-2]},\n "labels": {json.dumps(labels, separators=(",", ":"))}\n}}\n'
 
     @classmethod
     def from_dict(cls, obj: dict) -> "PreparedMeta":
