@@ -58,32 +58,13 @@ class AdaStrengths:
     saturation_std: float = 1.0  # log2 std
 
 
-# --- batched matrix builders; every argument is a [N] tensor or a float --------------------------
-
-
-def _affine2d(a, b, c, d, tx, ty, like: torch.Tensor) -> torch.Tensor:
-    """[N, 3, 3] matrices [[a, b, tx], [c, d, ty], [0, 0, 1]]."""
-    entries = [torch.as_tensor(v, dtype=like.dtype, device=like.device).expand_as(like) for v in (a, b, tx, c, d, ty, 0.0, 0.0, 1.0)]
-    return torch.stack(entries, dim=1).view(-1, 3, 3)
-
-
-def _scale2d(sx, sy, like: torch.Tensor) -> torch.Tensor:
-    return _affine2d(sx, 0.0, 0.0, sy, 0.0, 0.0, like)
-
-
-def _translate2d(tx, ty, like: torch.Tensor) -> torch.Tensor:
-    return _affine2d(1.0, 0.0, 0.0, 1.0, tx, ty, like)
-
-
-def _rotate2d(cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
-    return _affine2d(cos, -sin, sin, cos, 0.0, 0.0, cos)
-
-
 class _Draws:
-    """Random draws for one batch: one value per sample, ops gated by probability ``p``."""
+    """Random draws and matrix builders for one batch: one value per sample, ops gated by ``p``."""
 
     def __init__(self, n: int, device: torch.device, generator: torch.Generator | None) -> None:
         self.n, self.device, self.generator = n, device, generator
+        self.zeros = torch.zeros(n, device=device)
+        self.ones = torch.ones(n, device=device)
 
     def _shape(self, cols: int) -> tuple[int, ...]:
         return (self.n, cols) if cols else (self.n,)
@@ -101,38 +82,50 @@ class _Draws:
     def gate(self, value: torch.Tensor, neutral: float, p: float) -> torch.Tensor:
         """``value`` ([N] or [N, k]) where the op fires (prob p per sample), ``neutral`` elsewhere."""
         fires = torch.rand(self.n, device=self.device, generator=self.generator) < p
-        fires = fires.view(-1, *([1] * (value.ndim - 1)))
-        return torch.where(fires, value, torch.full_like(value, neutral))
+        return torch.where(fires.view(-1, *([1] * (value.ndim - 1))), value, neutral)
 
+    def affine2d(self, a=None, b=None, c=None, d=None, tx=None, ty=None) -> torch.Tensor:
+        """[N, 3, 3] matrices [[a, b, tx], [c, d, ty], [0, 0, 1]] from [N] tensors (None: identity entry)."""
+        one, zero = self.ones, self.zeros
+        pick = lambda v, default: default if v is None else v  # noqa: E731
+        rows = (pick(a, one), pick(b, zero), pick(tx, zero), pick(c, zero), pick(d, one), pick(ty, zero), zero, zero, one)
+        return torch.stack(rows, dim=1).view(-1, 3, 3)
+
+    def scale2d(self, sx: torch.Tensor, sy: torch.Tensor) -> torch.Tensor:
+        return self.affine2d(a=sx, d=sy)
+
+    def translate2d(self, tx: torch.Tensor, ty: torch.Tensor) -> torch.Tensor:
+        return self.affine2d(tx=tx, ty=ty)
+
+    def rotate2d(self, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+        return self.affine2d(a=cos, b=-sin, c=sin, d=cos)
 
 
 def geometric_matrices(draws: _Draws, p: float, h: int, w: int, groups: str, s: AdaStrengths) -> torch.Tensor:
     """[N, 3, 3] inverse transforms (output pixel -> input pixel) in centred pixel coordinates."""
-    one = torch.ones(draws.n, device=draws.device)
-    m = _scale2d(one, one, one)
+    m = draws.affine2d()
     if "b" in groups:
         flip = draws.gate(draws.integers(2).float(), 0.0, p)
-        m = m @ _scale2d(1 - 2 * flip, one, one)
-        quarter = draws.gate(draws.integers(4).float(), 0.0, p).long()
+        m = m @ draws.scale2d(1 - 2 * flip, draws.ones)
+        quarters = draws.gate(draws.integers(4).float(), 0.0, p)
         if h != w:
-            quarter = quarter // 2 * 2  # portrait/landscape canvases: 0 or 180 degrees only
-        cos = torch.tensor([1.0, 0.0, -1.0, 0.0], device=draws.device)[quarter]  # exact, no 6e-17
-        sin = torch.tensor([0.0, 1.0, 0.0, -1.0], device=draws.device)[quarter]
-        m = m @ _rotate2d(cos, sin)
+            quarters = quarters.div(2, rounding_mode="floor") * 2  # portrait/landscape: 0 or 180 degrees only
+        angle = quarters * (math.pi / 2)
+        m = m @ draws.rotate2d(torch.cos(angle).round(), torch.sin(angle).round())  # exact 0/1, not 6e-17
         shift = draws.gate(draws.uniform(-1, 1, cols=2) * s.xint_max, 0.0, p)
-        m = m @ _translate2d(torch.round(shift[:, 0] * w), torch.round(shift[:, 1] * h), one)
+        m = m @ draws.translate2d(torch.round(shift[:, 0] * w), torch.round(shift[:, 1] * h))
     if "g" in groups:
         scale = torch.exp2(draws.gate(draws.normal(s.scale_std), 0.0, p))
-        m = m @ _scale2d(scale, scale, one)
+        m = m @ draws.scale2d(scale, scale)
         p_rot = 1 - math.sqrt(max(1 - p, 0.0))  # two rotations: P(at least one) = p
         angle = draws.gate(draws.uniform(-1, 1) * math.pi * s.rotate_max, 0.0, p_rot)
-        m = m @ _rotate2d(torch.cos(angle), torch.sin(angle))
+        m = m @ draws.rotate2d(torch.cos(angle), torch.sin(angle))
         aniso = torch.exp2(draws.gate(draws.normal(s.aniso_std), 0.0, p))
-        m = m @ _scale2d(aniso, 1 / aniso, one)
+        m = m @ draws.scale2d(aniso, 1 / aniso)
         angle = draws.gate(draws.uniform(-1, 1) * math.pi * s.rotate_max, 0.0, p_rot)
-        m = m @ _rotate2d(torch.cos(angle), torch.sin(angle))
+        m = m @ draws.rotate2d(torch.cos(angle), torch.sin(angle))
         shift = draws.gate(draws.normal(s.xfrac_std, cols=2), 0.0, p)
-        m = m @ _translate2d(shift[:, 0] * w, shift[:, 1] * h, one)
+        m = m @ draws.translate2d(shift[:, 0] * w, shift[:, 1] * h)
     return m
 
 

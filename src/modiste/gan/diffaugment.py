@@ -52,18 +52,17 @@ def contrast(x: torch.Tensor, generator: torch.Generator | None = None) -> torch
 
 def translation(x: torch.Tensor, ratio: float = TRANSLATION_RATIO, generator: torch.Generator | None = None) -> torch.Tensor:
     """Shift each sample by whole pixels (up to ratio * side), filling the uncovered border with 0."""
-    n, _, h, w = x.shape
+    n, c, h, w = x.shape
     max_dy, max_dx = int(h * ratio + 0.5), int(w * ratio + 0.5)
     dy = _randint(n, -max_dy, max_dy, x.device, generator)
     dx = _randint(n, -max_dx, max_dx, x.device, generator)
     # Gather from a copy padded by one zero pixel; out-of-range source rows/cols clamp onto the pad.
+    # Two gathers (rows, then columns) are ~2x faster on CPU than one advanced-indexing gather.
     padded = F.pad(x, [1, 1, 1, 1])
     rows = (torch.arange(h, device=x.device)[None, :] - dy[:, None] + 1).clamp(0, h + 1)  # [N, H]
     cols = (torch.arange(w, device=x.device)[None, :] - dx[:, None] + 1).clamp(0, w + 1)  # [N, W]
-    batch = torch.arange(n, device=x.device)[:, None, None]
-    # advanced indexing on (N, H, W) of a channels-last view gives [N, H, W, C]
-    out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]
-    return out.permute(0, 3, 1, 2)
+    out = padded.gather(2, rows[:, None, :, None].expand(n, c, h, w + 2))
+    return out.gather(3, cols[:, None, None, :].expand(n, c, h, w))
 
 
 def cutout_mask(x: torch.Tensor, ratio: float = CUTOUT_RATIO, generator: torch.Generator | None = None) -> torch.Tensor:
