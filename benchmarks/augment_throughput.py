@@ -6,6 +6,8 @@ and forward+backward on the same random batch; the variants are interleaved with
 contention on a shared machine hits them alike, and the median over repeats is reported.
 `ada_per_sample` runs the same ADA module one sample at a time: the cost a Python loop over the
 batch would have, against which the batched single-grid_sample pipeline is measured.
+`D_<preset>` times Modiste's own discriminator on the same batch, the work the augmentation is
+added to (the augmentation runs before D on reals and fakes, so compare fwd_bwd with fwd_bwd).
 One JSON record per (shape, variant) on stdout.
 
     python benchmarks/augment_throughput.py                        # CPU, 1 thread, 64px and 128x192
@@ -53,10 +55,22 @@ def timed(fn: Callable[[], object], device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def bench_shape(shape: tuple[int, int, int, int], repeats: int, device: torch.device) -> list[dict]:
+def discriminator(shape: tuple[int, int, int, int], preset: str, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
+    from modiste.gan.network_config import NetworkConfig
+    from modiste.gan.networks import build_discriminator
+
+    _, channels, h, w = shape
+    aspect = (1, 1) if h == w else (2, 3)
+    D = build_discriminator(NetworkConfig.from_preset(preset, resolution=w, aspect=aspect, img_channels=channels)).to(device)
+    return lambda x: D(x, None)
+
+
+def bench_shape(shape: tuple[int, int, int, int], repeats: int, device: torch.device, preset: str) -> list[dict]:
     x = torch.rand(shape, device=device) * 2 - 1
     fns: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {k: m.to(device) for k, m in variants().items()}
     fns["ada_p0.8_per_sample"] = per_sample(AdaptiveAugment(p=0.8).to(device))
+    if preset != "none":
+        fns[f"D_{preset}"] = discriminator(shape, preset, device)
     times: dict[str, dict[str, list[float]]] = {k: {"fwd": [], "fwd_bwd": []} for k in fns}
 
     def fwd_bwd(fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
@@ -112,9 +126,10 @@ def write_grid(path: Path, data_dir: Path, seed: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="one small shape, 3 repeats")
-    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads on CPU")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--preset", default="tiny", help="also time this preset's discriminator for scale ('none' to skip)")
     ap.add_argument("--grid", type=Path, help="also write a PNG grid of augmented real garments here")
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("MODISTE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")))
     ap.add_argument("--seed", type=int, default=0)
@@ -124,7 +139,7 @@ def main() -> None:
     device = torch.device(args.device)
     shapes = [(8, 3, 32, 32)] if args.quick else [(32, 3, 64, 64), (32, 3, 192, 128), (32, 1, 64, 64)]
     for shape in shapes:
-        for record in bench_shape(shape, 3 if args.quick else args.repeats, device):
+        for record in bench_shape(shape, 3 if args.quick else args.repeats, device, args.preset):
             print(json.dumps(record), flush=True)
     if args.grid:
         write_grid(args.grid, args.data, args.seed)

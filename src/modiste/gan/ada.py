@@ -171,7 +171,9 @@ def recolor(images: torch.Tensor, m: torch.Tensor, offset: torch.Tensor) -> torc
     if images.shape[1] == 1:
         gain = m.sum(dim=2).mean(dim=1)  # response of the mean channel to (g, g, g)
         return images * gain[:, None, None, None] + offset.mean(dim=1)[:, None, None, None]
-    return torch.einsum("nij,njhw->nihw", m, images) + offset[:, :, None, None]
+    n, c, h, w = images.shape
+    flat = images.reshape(n, c, h * w)
+    return torch.baddbmm(offset[:, :, None].expand(n, c, h * w), m, flat).view(n, c, h, w)  # M @ rgb + o, fused
 
 
 class AdaptiveAugment(nn.Module):
