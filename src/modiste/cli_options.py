@@ -16,8 +16,7 @@ import click
 def _click_type(type_text: str) -> tuple[Any, bool]:
     """(click type, is_flag) from a dataclass annotation written as text."""
     base = type_text.replace(" | None", "").replace("None | ", "").strip()
-    return {"int": (int, False), "float": (float, False), "str": (str, False), "bool": (bool, True),
-            "list[str]": (str, False)}.get(base, (str, False)), base == "bool"
+    return {"int": int, "float": float, "bool": bool}.get(base, str), base == "bool"
 
 
 def dataclass_options(cls: type, help_texts: dict[str, str], skip: set[str] = frozenset()) -> Callable:

@@ -60,3 +60,14 @@ class AdaTuner:
         step = direction * count / (self.ada_kimg * 1000)
         self.augment.p.copy_((self.augment.p + step).clamp(0.0, 1.0))
         return True
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """What is accumulated between updates, so a resumed run updates p at the same steps."""
+        stats = self._stats if self._stats is not None else torch.zeros(2)
+        return {"stats": stats.detach().double().cpu(), "steps": torch.tensor(self._steps),
+                "has_stats": torch.tensor(self._stats is not None)}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        device = self.augment.p.device
+        self._stats = state["stats"].float().to(device) if bool(state["has_stats"]) else None
+        self._steps = int(state["steps"])

@@ -239,6 +239,8 @@ class GANTrainer:
         opt_d, _ = flatten_optimizer("opt_D", self.opt_D.state_dict())
         extra = {f"augment/{k}": v for k, v in self.augment.state_dict().items()}
         extra.update({f"pl_reg/{k}": v for k, v in self.pl_reg.state_dict().items()})
+        if self.ada_tuner is not None:
+            extra.update({f"ada_tuner/{k}": v for k, v in self.ada_tuner.state_dict().items()})
         return {
             "G": self.G.state_dict(),
             "D": self.D.state_dict(),
@@ -261,6 +263,8 @@ class GANTrainer:
         self.opt_D.load_state_dict(unflatten_optimizer("opt_D", ts, meta["opt_D"]))
         self.augment.load_state_dict({k[len("augment/"):]: v for k, v in ts.items() if k.startswith("augment/")})
         self.pl_reg.load_state_dict({k[len("pl_reg/"):]: v for k, v in ts.items() if k.startswith("pl_reg/")})
+        if self.ada_tuner is not None:
+            self.ada_tuner.load_state_dict({k[len("ada_tuner/"):]: v for k, v in ts.items() if k.startswith("ada_tuner/")})
         if meta.get("scaler_G"):
             self.scaler_G.load_state_dict(meta["scaler_G"])
             self.scaler_D.load_state_dict(meta["scaler_D"])
