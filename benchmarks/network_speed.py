@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Speed of Modiste's StyleGAN2/SWAGAN networks, optionally side by side with stylegan2-ada-pytorch.
+
+Times, for one network configuration:
+  G_fwd_bwd   generator forward + backward at --batch (train mode, random noise)
+  D_fwd_bwd   discriminator forward + backward (parameter gradients) at --batch
+  G_infer     generator inference at --infer-batch (eval, no_grad, const noise, psi 1)
+
+With --peer, the NVlabs reference (imported from $PEER_SG2ADA, default
+/tmp/peers/stylegan2-ada-pytorch, never copied into the project) is built like its train.py
+`--cfg=auto --fp32` (same channel_base / channel_max / mapping layers, conv_clamp None, mbstd group
+min(batch, 4)) and timed in the same run, interleaved with ours, so drift on a shared CPU hits both
+alike. Its inference is timed with its default fused modulated conv and with fused_modconv=False.
+
+Prints one JSON record per line: {"impl", "measure", "img_per_s": {median, min, max}, ...}.
+
+    python benchmarks/network_speed.py --resolution 32 --batch 32 --peer
+    python benchmarks/network_speed.py --quick          # tiny smoke run (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from typing import Callable
+
+import torch
+
+from modiste.gan.network_config import NetworkConfig
+from modiste.gan.networks import build_discriminator, build_generator
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--resolution", type=int, default=32)
+    ap.add_argument("--aspect", default="1:1", choices=["1:1", "2:3", "1:2"])
+    ap.add_argument("--arch", default="stylegan2", choices=["stylegan2", "swagan"])
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--infer-batch", type=int, default=64)
+    ap.add_argument("--channel-base", type=int, default=16384)
+    ap.add_argument("--channel-max", type=int, default=512)
+    ap.add_argument("--mapping-layers", type=int, default=2)
+    ap.add_argument("--z-dim", type=int, default=512)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--channels-last", action="store_true", help="feed ours channels_last tensors")
+    ap.add_argument("--measures", nargs="*", default=["G_fwd_bwd", "D_fwd_bwd", "G_infer"])
+    ap.add_argument("--peer", action="store_true", help="also time stylegan2-ada-pytorch from $PEER_SG2ADA")
+    ap.add_argument("--quick", action="store_true", help="tiny config, 1 repeat (a smoke test)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.resolution, args.batch, args.infer_batch, args.repeats = 16, 4, 4, 1
+        args.channel_base, args.channel_max, args.z_dim = 512, 32, 32
+    return args
+
+
+def timed(fn: Callable[[], None]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def ours(args: argparse.Namespace) -> dict[str, Callable[[], None]]:
+    cfg = NetworkConfig(
+        resolution=args.resolution, aspect=tuple(int(v) for v in args.aspect.split(":")), arch=args.arch,
+        z_dim=args.z_dim, w_dim=args.z_dim, mapping_layers=args.mapping_layers,
+        channel_base=args.channel_base, channel_max=args.channel_max, mbstd_group=4)
+    G, D = build_generator(cfg).train(), build_discriminator(cfg).train()
+    G_ema = build_generator(cfg).eval().requires_grad_(False)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    real = torch.randn(args.batch, *G.img_shape).contiguous(memory_format=fmt)
+
+    def g_step() -> None:
+        img = G(torch.randn(args.batch, G.z_dim))
+        img.square().mean().backward()
+
+    def d_step() -> None:
+        D(real).sum().backward()
+
+    def infer() -> None:
+        with torch.no_grad():
+            G_ema(torch.randn(args.infer_batch, G.z_dim), noise_mode="const")
+
+    return {"G_fwd_bwd": g_step, "D_fwd_bwd": d_step, "G_infer": infer}
+
+
+def peer(args: argparse.Namespace) -> dict[str, Callable[[], None]]:
+    path = os.environ.get("PEER_SG2ADA", "/tmp/peers/stylegan2-ada-pytorch")
+    if not os.path.isfile(os.path.join(path, "training", "networks.py")):
+        sys.exit(f"--peer: no stylegan2-ada-pytorch checkout at {path}: set PEER_SG2ADA (see shared/bench)")
+    sys.path.insert(0, path)
+    from training.networks import Discriminator, Generator  # noqa: E402 (the peer's modules)
+
+    common = dict(c_dim=0, img_resolution=args.resolution, img_channels=3)
+    g_kwargs = dict(z_dim=args.z_dim, w_dim=args.z_dim, mapping_kwargs=dict(num_layers=args.mapping_layers),
+                    synthesis_kwargs=dict(channel_base=args.channel_base, channel_max=args.channel_max,
+                                          num_fp16_res=0, conv_clamp=None), **common)
+    G = Generator(**g_kwargs).train()
+    G_ema = Generator(**g_kwargs).eval().requires_grad_(False)
+    D = Discriminator(channel_base=args.channel_base, channel_max=args.channel_max, num_fp16_res=0,
+                      conv_clamp=None, epilogue_kwargs=dict(mbstd_group_size=min(args.batch, 4)), **common).train()
+    c = torch.zeros(args.batch, 0)
+    real = torch.randn(args.batch, 3, args.resolution, args.resolution)
+
+    def g_step() -> None:
+        G(torch.randn(args.batch, G.z_dim), c).square().mean().backward()
+
+    def d_step() -> None:
+        D(real, c).sum().backward()
+
+    def infer(fused: bool | None) -> Callable[[], None]:
+        def run() -> None:
+            with torch.no_grad():
+                ws = G_ema.mapping(torch.randn(args.infer_batch, G.z_dim), torch.zeros(args.infer_batch, 0))
+                G_ema.synthesis(ws, noise_mode="const", fused_modconv=fused)
+        return run
+
+    return {"G_fwd_bwd": g_step, "D_fwd_bwd": d_step, "G_infer": infer(None), "G_infer_nonfused": infer(False)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    impls = {"modiste": ours(args)}
+    if args.peer:
+        if args.arch != "stylegan2" or args.aspect != "1:1":
+            sys.exit("--peer compares square StyleGAN2 only")
+        impls["stylegan2-ada-pytorch"] = peer(args)
+    measures = [m for m in args.measures]
+    if args.peer and "G_infer" in measures:
+        measures.append("G_infer_nonfused")
+    batch_of = {"G_fwd_bwd": args.batch, "D_fwd_bwd": args.batch, "G_infer": args.infer_batch,
+                "G_infer_nonfused": args.infer_batch}
+    times: dict[tuple[str, str], list[float]] = {}
+    for measure in measures:
+        for name, fns in impls.items():
+            if measure in fns:
+                fns[measure]()  # warm-up (allocator, oneDNN primitive cache)
+        for _ in range(args.repeats):  # interleaved: ours, peer, ours, peer ...
+            for name, fns in impls.items():
+                if measure in fns:
+                    times.setdefault((name, measure), []).append(timed(fns[measure]))
+    for (name, measure), secs in times.items():
+        rates = [batch_of[measure] / s for s in secs]
+        print(json.dumps(dict(
+            impl=name, measure=measure, arch=args.arch, resolution=args.resolution, aspect=args.aspect,
+            batch=batch_of[measure], channel_base=args.channel_base, channel_max=args.channel_max,
+            mapping_layers=args.mapping_layers, threads=args.threads, channels_last=args.channels_last,
+            torch=torch.__version__, seconds=[round(s, 4) for s in secs],
+            img_per_s=dict(median=round(statistics.median(rates), 3), min=round(min(rates), 3),
+                           max=round(max(rates), 3)))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
