@@ -103,7 +103,7 @@ def load_garments(data_dir: Path, n: int, size: int) -> torch.Tensor:
     paths = sorted((data_dir / "fashion-products-224" / "images").glob("*.jpg"))[:: 997][:n]
     if not paths:
         sys.exit(f"no images under {data_dir}/fashion-products-224/images: pass --data")
-    imgs = [torch.from_numpy(np.asarray(Image.open(p).convert("RGB").resize((size, size)))) for p in paths]
+    imgs = [torch.from_numpy(np.array(Image.open(p).convert("RGB").resize((size, size)))) for p in paths]
     return torch.stack(imgs).permute(0, 3, 1, 2).float() / 127.5 - 1
 
 
