@@ -23,8 +23,8 @@ class ScratchPreset:
 PRESETS: dict[str, ScratchPreset] = {
     # seconds on a CPU: tests and smoke runs
     "scratch-tiny": ScratchPreset(n_layer=2, n_head=2, n_embd=64, n_positions=128, vocab_size=1024),
-    # ~5M parameters: learns catalogue copy in 20 CPU minutes
-    "scratch-small": ScratchPreset(n_layer=4, n_head=4, n_embd=256, n_positions=256, vocab_size=8192),
+    # ~2.6M parameters: learns catalogue copy in 20 minutes on 2 CPU cores
+    "scratch-small": ScratchPreset(n_layer=4, n_head=4, n_embd=192, n_positions=256, vocab_size=4096),
     # ~20M parameters: a GPU-hour model
     "scratch-medium": ScratchPreset(n_layer=8, n_head=8, n_embd=512, n_positions=512, vocab_size=16384),
 }

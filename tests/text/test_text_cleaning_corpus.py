@@ -1,0 +1,55 @@
+import json
+
+import pytest
+
+from modiste.errors import ModisteError
+from modiste.text.cleaning import clean_text, fix_mojibake
+from modiste.text.corpus import load_corpus
+
+
+def test_clean_text_fixes_html_entities_glued_sentences_and_whitespace():
+    raw = "Blue  bandhgala suitBlue blazer, has a <b>mandarin</b> collar &amp; pockets<br>Dry clean\n"
+    assert clean_text(raw) == "Blue bandhgala suit. Blue blazer, has a mandarin collar & pockets. Dry clean"
+    assert clean_text("   ") == "" and clean_text(None) == ""
+
+
+def test_mojibake_is_repaired_and_clean_text_is_untouched():
+    assert fix_mojibake("CafÃ© dress, donâ€™t iron") == "Café dress, don’t iron"
+    assert fix_mojibake("Café dress") == "Café dress"
+
+
+def test_real_catalogue_counts_and_deterministic_split(myntra):
+    a = load_corpus(myntra, "Description", ["Product_Name"], val_fraction=0.05, max_records=2000)
+    b = load_corpus(myntra, "Description", ["Product_Name"], val_fraction=0.05, max_records=2000)
+    assert a.train == b.train and a.validation == b.validation
+    assert a.stats.train + a.stats.validation == 2000
+    assert 0.02 < a.stats.validation / 2000 < 0.09
+    assert a.stats.rows == a.stats.train + a.stats.validation + a.stats.empty + a.stats.duplicates
+    texts = [r.text.lower() for r in a.train + a.validation]
+    assert len(set(texts)) == len(texts)  # de-duplicated
+    assert all(len(r.context) == 1 and r.context[0] for r in a.train[:50])
+
+
+def test_missing_column_lists_available_columns(myntra):
+    with pytest.raises(ModisteError, match="available columns are Product_ID, Product_Name"):
+        load_corpus(myntra, "Desc", ["Product_Name"])
+
+
+def test_jsonl_and_text_corpora(tmp_path):
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text("\n".join(json.dumps({"title": f"Red dress {i}", "body": f"A red cotton dress number {i}."}) for i in range(20)))
+    corpus = load_corpus(jsonl, "body", ["title"], val_fraction=0.2)
+    assert corpus.stats.train + corpus.stats.validation == 20
+    assert corpus.train[0].context[0].startswith("Red dress")
+    txt = tmp_path / "c.txt"
+    txt.write_text("A black linen shirt with a spread collar.\n\nA black linen shirt with a spread collar.\nShort.\n")
+    corpus = load_corpus(txt, val_fraction=0.0)
+    assert [r.text for r in corpus.train] == ["A black linen shirt with a spread collar."]
+    assert (corpus.stats.duplicates, corpus.stats.empty) == (1, 2)
+
+
+def test_empty_corpus_after_cleaning_is_a_clear_error(tmp_path):
+    csv = tmp_path / "c.csv"
+    csv.write_text("title,description\nRed dress,<p> </p>\nBlue shirt,\n")
+    with pytest.raises(ModisteError, match="no usable descriptions"):
+        load_corpus(csv, "description", ["title"])
