@@ -240,6 +240,26 @@ def test_tuner_at_target_leaves_p_alone():
     assert ada.p.item() == 0.25 and tuner.r_t == 0.5
 
 
+def test_tuner_state_round_trip_resumes_exactly():
+    logits = [torch.randn(8, 1, generator=seeded(i)) + 1.0 for i in range(8)]
+    straight = AdaTuner(AdaptiveAugment(p=0.3), interval=4, ada_kimg=1)
+    for batch in logits:
+        straight.observe(batch)
+    first_ada = AdaptiveAugment(p=0.3)
+    first = AdaTuner(first_ada, interval=4, ada_kimg=1)
+    for batch in logits[:6]:  # stop between two updates
+        first.observe(batch)
+    resumed_ada = AdaptiveAugment()
+    resumed_ada.load_state_dict(first_ada.state_dict())
+    resumed = AdaTuner(resumed_ada, interval=4, ada_kimg=1)
+    resumed.load_state_dict(first.state_dict())
+    assert resumed.r_t == first.r_t
+    for batch in logits[6:]:
+        resumed.observe(batch)
+    assert resumed.p == pytest.approx(straight.p, abs=1e-7) and resumed.r_t == pytest.approx(straight.r_t)
+    assert resumed.p != 0.3
+
+
 def test_tuner_validation():
     with pytest.raises(ModisteError):
         AdaTuner(DiffAugment())

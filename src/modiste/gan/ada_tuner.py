@@ -65,9 +65,12 @@ class AdaTuner:
         """What is accumulated between updates, so a resumed run updates p at the same steps."""
         stats = self._stats if self._stats is not None else torch.zeros(2)
         return {"stats": stats.detach().double().cpu(), "steps": torch.tensor(self._steps),
-                "has_stats": torch.tensor(self._stats is not None)}
+                "has_stats": torch.tensor(self._stats is not None),
+                "r_t": torch.tensor(float("nan") if self.r_t is None else self.r_t, dtype=torch.float64)}
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         device = self.augment.p.device
         self._stats = state["stats"].float().to(device) if bool(state["has_stats"]) else None
         self._steps = int(state["steps"])
+        r_t = float(state.get("r_t", float("nan")))  # absent in checkpoints written before it was saved
+        self.r_t = None if r_t != r_t else r_t
