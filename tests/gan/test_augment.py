@@ -195,6 +195,19 @@ def test_augment_is_deterministic_given_a_seed(kind):
     torch.testing.assert_close(a, aug(x))
 
 
+@pytest.mark.parametrize("kind", ["diffaugment", "ada"])
+def test_augment_under_mixed_precision_keeps_pixels_in_place(kind):
+    """Autocast must not push the transform maths to bf16 (a whole-pixel error at 256 px)."""
+    aug = build_augment(kind, p=0.6)
+    x = torch.rand(4, 3, 256, 256, generator=seeded(18)) * 2 - 1
+    reference = aug(x, generator=seeded(19))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        torch.testing.assert_close(aug(x, generator=seeded(19)), reference)
+        low = aug(x.bfloat16(), generator=seeded(19))
+    assert low.dtype == torch.bfloat16
+    torch.testing.assert_close(low.float(), reference, atol=0.05, rtol=0.02)
+
+
 def test_build_augment_and_ada_validation():
     assert isinstance(build_augment("ada", p=0.3), AdaptiveAugment)
     assert "p" in build_augment("ada").state_dict()

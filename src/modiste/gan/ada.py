@@ -135,9 +135,13 @@ def warp(images: torch.Tensor, inverse: torch.Tensor) -> torch.Tensor:
     # normalised coords (align_corners=False) = centred pixel coords / (side / 2)
     to_pixels = torch.diag(torch.tensor([w / 2, h / 2, 1.0], device=images.device))
     to_normalised = torch.diag(torch.tensor([2 / w, 2 / h, 1.0], device=images.device))
-    theta = (to_normalised @ inverse @ to_pixels)[:, :2, :].to(images.dtype)
-    grid = F.affine_grid(theta, [n, c, h, w], align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    theta = (to_normalised @ inverse @ to_pixels)[:, :2, :]
+    # float32 sampling grid whatever the image dtype: fp16/bf16 coordinates would be off by up to a
+    # pixel on large canvases (call it with autocast disabled, as AdaptiveAugment does)
+    dtype = torch.promote_types(images.dtype, torch.float32)
+    grid = F.affine_grid(theta.to(dtype), [n, c, h, w], align_corners=False)
+    out = F.grid_sample(images.to(dtype), grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    return out.to(images.dtype)
 
 
 def color_transforms(draws: _Draws, p: float, channels: int, s: AdaStrengths) -> tuple[torch.Tensor, torch.Tensor]:
@@ -200,10 +204,13 @@ class AdaptiveAugment(nn.Module):
             raise ModisteError(f"ADA works on 1- or 3-channel images, got {channels} channels: convert the data to grey or RGB")
         draws = _Draws(n, images.device, generator)
         x = images
-        if "b" in self.pipeline or "g" in self.pipeline:
-            x = warp(x, geometric_matrices(draws, p, h, w, self.pipeline, self.strengths))
-        if "c" in self.pipeline:
-            x = recolor(x, *color_transforms(draws, p, channels, self.strengths))
+        # Under autocast the chained 3x3 matmuls would run in fp16/bf16 and shift pixels by whole
+        # pixels; the augmentation keeps float32 parameters and the images' own dtype instead.
+        with torch.autocast(images.device.type, enabled=False):
+            if "b" in self.pipeline or "g" in self.pipeline:
+                x = warp(x, geometric_matrices(draws, p, h, w, self.pipeline, self.strengths))
+            if "c" in self.pipeline:
+                x = recolor(x, *color_transforms(draws, p, channels, self.strengths))
         return x
 
     def extra_repr(self) -> str:
