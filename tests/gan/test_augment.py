@@ -253,6 +253,21 @@ def test_tuner_at_target_leaves_p_alone():
     assert ada.p.item() == 0.25 and tuner.r_t == 0.5
 
 
+def test_tuner_closed_loop_settles_where_r_t_meets_the_target():
+    """A simulated D whose confidence on reals falls as augmentation grows: r_t(p) = 1 - p.
+    With target 0.6 the controller must climb to p = 0.4 and stay within one step of it."""
+    ada = AdaptiveAugment(p=0.0)
+    tuner = AdaTuner(ada, target=0.6, interval=4, ada_kimg=10)  # step = 4 * 64 / 10k = 0.0256
+    trace = []
+    for _ in range(80 * 4):
+        positives = round(64 * (1 + (1 - tuner.p)) / 2)  # E[sign] = 1 - p
+        logits = torch.cat([torch.ones(positives, 1), -torch.ones(64 - positives, 1)])
+        if tuner.observe(logits):
+            trace.append(tuner.p)
+    assert trace[:10] == sorted(trace[:10]), "p climbs while D is overconfident"
+    assert all(abs(p - 0.4) <= 0.0256 + 1e-6 for p in trace[-40:])
+
+
 def test_tuner_state_round_trip_resumes_exactly():
     logits = [torch.randn(8, 1, generator=seeded(i)) + 1.0 for i in range(8)]
     straight = AdaTuner(AdaptiveAugment(p=0.3), interval=4, ada_kimg=1)
