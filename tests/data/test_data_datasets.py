@@ -148,3 +148,11 @@ def test_fashion_mnist_pixels_labels_and_resize(shared_data):
     big = open_image_dataset(folder, resolution=32, max_images=10)
     assert big[0][0].shape == (1, 32, 32)
     assert big[0][0][0, 0, 0] <= 2  # black background stays black after the resize
+
+
+def test_labels_keyed_by_id_match_file_stems(tmp_path):
+    folder = _labelled_folder(tmp_path / "imgs")
+    csv = tmp_path / "styles.csv"
+    csv.write_text("id,season\np0,Summer\np1,Winter\np2,Summer\np3,Fall\n")
+    ds = open_image_dataset(folder, labels=csv, label_field="season")
+    assert ds.class_names == ["Fall", "Summer", "Winter"] and [int(ds[i][1]) for i in range(4)] == [1, 2, 1, 0]

@@ -34,3 +34,20 @@ def test_infinite_loader_batches_beyond_one_pass(tmp_path):
         images, labels = batches[0]
         assert images.shape == (4, 3, 30, 40) and images.dtype == torch.uint8
         assert labels.dtype == torch.int64 and set(labels.tolist()) <= {0, 1}
+
+
+def test_start_batch_continues_the_exact_order():
+    full = iter(InfiniteShardedSampler(7, rank=1, world_size=2, seed=4))
+    expected = [next(full) for _ in range(12)]
+    resumed = iter(InfiniteShardedSampler(7, rank=1, world_size=2, seed=4, start=5))
+    assert [next(resumed) for _ in range(7)] == expected[5:]
+
+
+def test_xflip_flips_about_half_the_time(tmp_path):
+    write_images(tmp_path, 1)
+    ds = open_image_dataset(tmp_path, xflip=True)
+    plain = open_image_dataset(tmp_path)[0][0]
+    flips = [not torch.equal(ds[0][0], plain) for _ in range(40)]
+    assert 8 <= sum(flips) <= 32
+    samples = [ds[0][0] for _ in range(5)]
+    assert all(torch.equal(x, plain) or torch.equal(x, plain.flip(-1)) for x in samples)
