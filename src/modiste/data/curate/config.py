@@ -52,21 +52,26 @@ class CurationConfig:
         "reject as blank/placeholder when at most this fraction of pixels differs from the background colour",
     )
     min_object_contrast: float = _knob(
-        0.4, "--min-object-contrast",
+        0.45, "--min-object-contrast",
         "reject as not a product shot (fabric/texture close-up) when the colours of the centre and the border "
         "differ by less than this (histogram distance, 0-1)",
     )
     max_background_busyness: float = _knob(
-        0.12, "--max-background-busyness",
+        0.14, "--max-background-busyness",
         "reject when more than this fraction of the border band is edges (cluttered background)",
     )
     max_centre_offset: float = _knob(
-        0.2, "--max-centre-offset",
+        0.22, "--max-centre-offset",
         "reject when the product's centre is further than this fraction of the image size from the middle",
     )
     duplicate_max_distance: int = _knob(
-        8, "--duplicate-max-distance",
+        6, "--duplicate-max-distance",
         "perceptual-hash Hamming distance (of 64 bits) at or under which two images are duplicates",
+    )
+    duplicate_max_pixel_difference: float = _knob(
+        3.0, "--duplicate-max-pixel-difference",
+        "hash matches only count as duplicates when their 12x12 colour thumbnails differ by at most this "
+        "(mean absolute difference, 0-255)",
     )
     background_tolerance: float = _knob(
         28.0, "--background-tolerance",
@@ -89,6 +94,7 @@ class CurationConfig:
             (0.0 <= self.max_background_busyness <= 1.0, "--max-background-busyness must be in [0, 1]"),
             (0.0 <= self.max_centre_offset <= 0.5, "--max-centre-offset must be in [0, 0.5]"),
             (0 <= self.duplicate_max_distance <= 15, "--duplicate-max-distance must be in [0, 15]"),
+            (0.0 <= self.duplicate_max_pixel_difference <= 255.0, "--duplicate-max-pixel-difference must be in [0, 255]"),
             (0.0 < self.background_tolerance < 442.0, "--background-tolerance must be in (0, 442)"),
             (0.01 <= self.border_fraction <= 0.3, "--border-fraction must be in [0.01, 0.3]"),
             (32 <= self.analysis_size <= 2048, "--analysis-size must be in [32, 2048]"),

@@ -113,7 +113,7 @@ def _counted(decisions: Iterator[Decision], bar: tqdm) -> Iterator[Decision]:
 
 
 def _scan_to_spool(catalogue, config: CurationConfig, workers: int, progress: bool, spool: IO[str]):
-    finder = DuplicateFinder(config.duplicate_max_distance)
+    finder = DuplicateFinder(config.duplicate_max_distance, config.duplicate_max_pixel_difference)
     total = 0
     for item in scan(catalogue, config, workers, progress):
         result = item.result
@@ -123,7 +123,10 @@ def _scan_to_spool(catalogue, config: CurationConfig, workers: int, progress: bo
         )
         spool.write(decision.to_json() + "\n")
         if result.phash is not None and config.enabled("duplicate"):
-            finder.add(item.index, result.phash, not result.reasons, result.width * result.height, item.size_bytes)
+            finder.add(
+                item.index, result.phash, result.signature, not result.reasons,
+                result.width * result.height, item.size_bytes,
+            )
         total += 1
     return total, finder.resolve()
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import imagehash
+from PIL import Image
 
 from modiste.data.curate.config import CurationConfig
 from modiste.data.curate.filters import measures
 from modiste.data.curate.filters.decode import UnreadableImage, decode
 from modiste.data.curate.filters.regions import find_regions
+
+SIGNATURE_SIDE = 12
 
 
 @dataclass
@@ -24,6 +27,7 @@ class ImageScores:
     scores: dict[str, float] = field(default_factory=dict)  # score column -> value (see SCORE_COLUMNS)
     reasons: list[str] = field(default_factory=list)
     phash: int | None = None  # 64-bit perceptual hash; None when unreadable
+    signature: bytes = b""  # tiny RGB thumbnail that confirms hash matches (see duplicates.py)
     error: str = ""  # why an unreadable file could not be decoded
 
     @property
@@ -40,11 +44,12 @@ def score_image(data: bytes, config: CurationConfig) -> ImageScores:
     pixels = decoded.pixels
     regions = find_regions(pixels, config.border_fraction, config.background_tolerance)
     edges = measures.edge_map(pixels)
+    content = measures.content_mask(regions, config.background_tolerance)
     scores = {
         "short_side": float(min(width, height)),
         "aspect_ratio": round(max(width, height) / min(width, height), 4),
-        "content_fraction": round(measures.content_fraction(regions, config.background_tolerance), 4),
-        "object_contrast": round(measures.object_contrast(pixels, regions), 4),
+        "content_fraction": round(measures.content_fraction(content), 4),
+        "object_contrast": round(measures.object_contrast(pixels, regions, content), 4),
         "background_busyness": round(measures.background_busyness(edges, regions), 4),
         "centre_offset": round(measures.centre_offset(regions), 4),
     }
@@ -60,5 +65,7 @@ def score_image(data: bytes, config: CurationConfig) -> ImageScores:
     }
     reasons = [name for name, bad in failed.items() if bad and config.enabled(name)]
     phash = int(str(imagehash.phash(decoded.image)), 16)
-    return ImageScores(width, height, scores, reasons, phash)
+    # 12x12 RGB = 432 bytes: the only per-image data the duplicate pass keeps besides the hash.
+    thumbnail = decoded.image.resize((SIGNATURE_SIDE, SIGNATURE_SIDE), Image.Resampling.BOX).tobytes()
+    return ImageScores(width, height, scores, reasons, phash, thumbnail)
 

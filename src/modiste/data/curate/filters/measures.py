@@ -30,12 +30,16 @@ def edge_map(pixels: np.ndarray) -> np.ndarray:
     return np.hypot(gx, gy) / 8.0 > EDGE_THRESHOLD
 
 
-def content_fraction(regions: Regions, tolerance: float) -> float:
-    """Fraction of pixels further than `tolerance` from the backdrop colour (0 for a blank placeholder).
+def content_mask(regions: Regions, tolerance: float) -> np.ndarray:
+    """Pixels further than `tolerance` from the backdrop colour, specks removed.
 
     Unlike the product mask this uses the fixed tolerance, so a textured close-up is not "blank".
     """
-    content = ndimage.binary_opening(regions.distance > tolerance, structure=np.ones((3, 3), dtype=bool))
+    return ndimage.binary_opening(regions.distance > tolerance, structure=np.ones((3, 3), dtype=bool))
+
+
+def content_fraction(content: np.ndarray) -> float:
+    """Fraction of pixels that differ from the backdrop (0 for a blank placeholder)."""
     return float(content.mean())
 
 
@@ -56,22 +60,27 @@ def colour_histogram(pixels: np.ndarray, bins: int = 8) -> np.ndarray:
     return counts / max(1, counts.sum())
 
 
-def object_contrast(pixels: np.ndarray, regions: Regions) -> float:
+def object_contrast(pixels: np.ndarray, regions: Regions, content: np.ndarray) -> float:
     """How different the centre of the frame looks from its border (0 = the same, 1 = disjoint).
 
     A product shot has an object in the middle that the backdrop does not contain; a fabric or
-    texture close-up has the same colours in the middle as at the edges. The score is the total
-    variation distance between the colour histograms of the centre box (middle half of each side)
-    and the border band. Anything on a plain backdrop counts as a product shot (score 1): a white
-    shirt on white shares its colours with the backdrop but is still a product.
+    texture close-up looks the same in the middle as at the edges. The score is the larger of
+    (a) the total variation distance between the colour histograms of the centre box (middle half
+    of each side) and the border band, and (b) how much more of the centre than of the border
+    differs from the backdrop colour (a model crossing the border of a studio shot lowers (a), not
+    (b)). Anything on a plain backdrop counts as a product shot (score 1): a white shirt on white
+    shares its colours with the backdrop but is still a product. The backdrop is plain when at
+    least two sides of the border band are (a product may cross the other two).
     """
-    border_distance = regions.distance[regions.border]
-    if float(border_distance.std()) < PLAIN_BACKDROP_STD:
+    side_spreads = sorted(float(regions.distance[side].std()) for side in regions.sides)
+    if side_spreads[1] < PLAIN_BACKDROP_STD:
         return 1.0
     height, width, _ = pixels.shape
-    centre = pixels[height // 4 : height - height // 4, width // 4 : width - width // 4].reshape(-1, 3)
-    gap = np.abs(colour_histogram(centre) - colour_histogram(pixels[regions.border])).sum()
-    return float(gap / 2.0)
+    box = (slice(height // 4, height - height // 4), slice(width // 4, width - width // 4))
+    centre = pixels[box].reshape(-1, 3)
+    colour_gap = np.abs(colour_histogram(centre) - colour_histogram(pixels[regions.border])).sum() / 2.0
+    content_gap = float(content[box].mean()) - float(content[regions.border].mean())
+    return float(max(colour_gap, content_gap))
 
 
 def centre_offset(regions: Regions) -> float:
