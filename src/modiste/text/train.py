@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import random
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -66,6 +67,11 @@ class TrainConfig:
 
     def learning_rate(self) -> float:
         return self.lr if self.lr is not None else (1e-3 if is_scratch(self.base) else 5e-5)
+
+
+def _log(message: str) -> None:
+    """Progress lines go to stderr, next to the bar, so stdout stays machine-readable."""
+    tqdm.write(message, file=sys.stderr)
 
 
 def lr_factor(step: int, progress: float, warmup_steps: int, min_ratio: float) -> float:
@@ -139,6 +145,7 @@ class TextTrainer:
             self.ddp_model = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
         self.step, self.elapsed, self.tokens, self.best_loss = 0, 0.0, 0, float("inf")
         self.history: list[dict[str, float]] = []
+        self.step_times: list[float] = []  # seconds per optimiser step, this process (benchmarks)
         if resume_dir is not None:
             self._restore(resume_dir)
         elif self.ctx.is_main:
@@ -152,7 +159,7 @@ class TextTrainer:
         corpus = load_corpus(self.cfg.corpus, self.cfg.text_column, self.cfg.context_columns, self.cfg.val_fraction,
                              self.cfg.seed, max_records=self.cfg.max_records)
         if self.ctx.is_main:
-            tqdm.write(f"corpus: {corpus.stats.summary()}")
+            _log(f"corpus: {corpus.stats.summary()}")
         return corpus
 
     def _write_run_files(self) -> None:
@@ -169,7 +176,7 @@ class TextTrainer:
         self.step, self.elapsed, self.tokens = state["step"], state["elapsed_s"], state["tokens"]
         self.best_loss, self.history = state["best_val_loss"], state["history"]
         if self.ctx.is_main:
-            tqdm.write(f"resumed from {folder} at step {self.step}")
+            _log(f"resumed from {folder} at step {self.step}")
 
     # ----- the loop -----
     def _progress(self) -> float:
@@ -226,7 +233,7 @@ class TextTrainer:
 
     def run(self) -> dict[str, Any]:
         cfg = self.cfg
-        bar = tqdm(total=cfg.max_steps, initial=self.step, disable=not (cfg.progress and self.ctx.is_main), unit="step", desc="train")
+        bar = tqdm(total=cfg.max_steps, file=sys.stderr, initial=self.step, disable=not (cfg.progress and self.ctx.is_main), unit="step", desc="train")
         train_time, train_tokens, loss = 0.0, 0, float("nan")
         last_eval_step = self.step if self.history else -1
         while not self._done():
@@ -234,6 +241,7 @@ class TextTrainer:
             tokens_before = self.tokens
             loss = self._train_step()
             dt = time.perf_counter() - t0
+            self.step_times.append(dt)
             train_time, train_tokens = train_time + dt, train_tokens + self.tokens - tokens_before
             # every rank follows rank 0's clock, so all ranks agree on the schedule and the stop
             self.elapsed = float(dist_utils.broadcast_object(self.elapsed + dt))
@@ -244,7 +252,8 @@ class TextTrainer:
                 val_loss = self.validate()
                 self._checkpoint(val_loss)
                 last_eval_step = self.step
-                bar.write(f"step {self.step}: train loss {loss:.3f}, val loss {val_loss:.3f}, val ppl {perplexity(val_loss):.2f}")
+                if self.ctx.is_main:
+                    _log(f"step {self.step}: train loss {loss:.3f}, val loss {val_loss:.3f}, val ppl {perplexity(val_loss):.2f}")
                 self.elapsed = float(dist_utils.broadcast_object(self.elapsed + time.perf_counter() - t1))
         if last_eval_step != self.step:  # a resumed run that was already complete
             self._checkpoint(self.validate())
