@@ -77,5 +77,5 @@ def test_sample_space_and_covariance_space_agree():
     assert sample_space_is_cheaper(30, 20, 64) and not sample_space_is_cheaper(300, 200, 64)
     small_real, small_fake = real[:30], fake[:20]  # fewer samples than dims: the sample-space path
     via_stats = fid_from_stats(GaussianStats.of(small_real), GaussianStats.of(small_fake))
-    assert fid_from_features(small_real, small_fake) == pytest.approx(via_stats, rel=1e-9)
+    assert fid_from_features(small_real, small_fake) == pytest.approx(via_stats, rel=1e-7)
     assert fid_from_features(real, fake) == pytest.approx(_reference_fid(real, fake), rel=1e-7)
