@@ -51,6 +51,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--measures", nargs="*", default=["G_fwd_bwd", "D_fwd_bwd", "G_infer"])
     ap.add_argument("--peer", action="store_true", help="also time stylegan2-ada-pytorch from $PEER_SG2ADA")
     ap.add_argument("--quick", action="store_true", help="tiny config, 1 repeat (a smoke test)")
+    ap.add_argument("--fir-variants", action="store_true",
+                    help="instead: time ways to compute the [1,3,3,1] blur after the upsampling conv")
     args = ap.parse_args(argv)
     if args.quick:
         args.resolution, args.batch, args.infer_batch, args.repeats = 16, 4, 4, 1
@@ -122,39 +124,88 @@ def peer(args: argparse.Namespace) -> dict[str, Callable[[], None]]:
     return {"G_fwd_bwd": g_step, "D_fwd_bwd": d_step, "G_infer": infer(None), "G_infer_nonfused": infer(False)}
 
 
+def fir_variants(args: argparse.Namespace) -> dict[str, Callable[[], None]]:
+    """The blur after a stride-2 transposed conv ([N, C, 2r+1, 2r+1], pad 1) computed four ways, fwd + bwd."""
+    import torch.nn.functional as F
+
+    from modiste.gan import fir
+
+    channels = min(args.channel_base // args.resolution, args.channel_max)
+    size = args.resolution + 1
+    x = torch.randn(args.batch, channels, size, size, requires_grad=True)
+    taps = torch.tensor([1.0, 3.0, 3.0, 1.0]) / 4  # gain 2 per axis
+    column, row = taps.view(1, 1, 4, 1).repeat(channels, 1, 1, 1), taps.view(1, 1, 1, 4).repeat(channels, 1, 1, 1)
+
+    def separable(t: torch.Tensor) -> torch.Tensor:
+        t = F.conv2d(F.pad(t, (1, 1, 1, 1)), column, groups=channels)
+        return F.conv2d(t, row, groups=channels)
+
+    def slices(t: torch.Tensor) -> torch.Tensor:
+        t = F.pad(t, (1, 1, 1, 1))
+        t = t[..., :-3] + t[..., 3:] + 3 * (t[..., 1:-2] + t[..., 2:-1])
+        return (t[..., :-3, :] + t[..., 3:, :] + 3 * (t[..., 1:-2, :] + t[..., 2:-1, :])) / 16
+
+    def box_filters(t: torch.Tensor) -> torch.Tensor:  # [1,3,3,1] = [1,1] * [1,1] * [1,1]
+        t = F.pad(t, (1, 1, 1, 1))
+        for _ in range(3):
+            t = F.avg_pool2d(t, 2, stride=1)
+        return t * 4
+
+    variants = {"depthwise_4x4": lambda t: fir.blur(t, (1, 1), gain=4.0), "separable_4x1_1x4": separable,
+                "strided_slices": slices, "three_box_filters": box_filters}
+    reference = variants["depthwise_4x4"](x)
+    for name, fn in variants.items():
+        torch.testing.assert_close(fn(x), reference, rtol=1e-4, atol=1e-4, msg=lambda m, name=name: f"{name}: {m}")
+    return {f"blur_{name}": (lambda fn=fn: fn(x).sum().backward()) for name, fn in variants.items()}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.fir_variants:
+        fns = fir_variants(args)
+        for name, fn in fns.items():
+            fn()
+        times = {name: [] for name in fns}
+        for _ in range(args.repeats):
+            for name, fn in fns.items():
+                times[name].append(timed(fn))
+        for name, secs in times.items():
+            print_record(args, "modiste", name, args.batch, secs)
+        return
     impls = {"modiste": ours(args)}
     if args.peer:
         if args.arch != "stylegan2" or args.aspect != "1:1":
             sys.exit("--peer compares square StyleGAN2 only")
         impls["stylegan2-ada-pytorch"] = peer(args)
-    measures = [m for m in args.measures]
+    measures = list(args.measures)
     if args.peer and "G_infer" in measures:
         measures.append("G_infer_nonfused")
     batch_of = {"G_fwd_bwd": args.batch, "D_fwd_bwd": args.batch, "G_infer": args.infer_batch,
                 "G_infer_nonfused": args.infer_batch}
-    times: dict[tuple[str, str], list[float]] = {}
     for measure in measures:
+        times: dict[str, list[float]] = {}
         for name, fns in impls.items():
             if measure in fns:
                 fns[measure]()  # warm-up (allocator, oneDNN primitive cache)
         for _ in range(args.repeats):  # interleaved: ours, peer, ours, peer ...
             for name, fns in impls.items():
                 if measure in fns:
-                    times.setdefault((name, measure), []).append(timed(fns[measure]))
-    for (name, measure), secs in times.items():
-        rates = [batch_of[measure] / s for s in secs]
-        print(json.dumps(dict(
-            impl=name, measure=measure, arch=args.arch, resolution=args.resolution, aspect=args.aspect,
-            batch=batch_of[measure], channel_base=args.channel_base, channel_max=args.channel_max,
-            mapping_layers=args.mapping_layers, threads=args.threads, channels_last=args.channels_last,
-            torch=torch.__version__, seconds=[round(s, 4) for s in secs],
-            img_per_s=dict(median=round(statistics.median(rates), 3), min=round(min(rates), 3),
-                           max=round(max(rates), 3)))), flush=True)
+                    times.setdefault(name, []).append(timed(fns[measure]))
+        for name, secs in times.items():
+            print_record(args, name, measure, batch_of[measure], secs)
 
+
+def print_record(args: argparse.Namespace, impl: str, measure: str, batch: int, secs: list[float]) -> None:
+    rates = [batch / s for s in secs]
+    print(json.dumps(dict(
+        impl=impl, measure=measure, arch=args.arch, resolution=args.resolution, aspect=args.aspect,
+        batch=batch, channel_base=args.channel_base, channel_max=args.channel_max,
+        mapping_layers=args.mapping_layers, threads=args.threads, channels_last=args.channels_last,
+        torch=torch.__version__, seconds=[round(s, 4) for s in secs],
+        img_per_s=dict(median=round(statistics.median(rates), 3), min=round(min(rates), 3),
+                       max=round(max(rates), 3)))), flush=True)
 
 if __name__ == "__main__":
     main()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import importlib.util
+import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -185,3 +188,30 @@ def test_deepcopy_and_state_dict_round_trip():
     fresh.load_state_dict(G.state_dict())
     torch.testing.assert_close(fresh(z, c, noise_mode="const"), G(z, c, noise_mode="const"))
     assert "synthesis.blocks.1.conv0.noise_const" in G.state_dict()
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_autocast_runs_in_low_precision_and_keeps_fp32_logits(dtype):
+    torch.manual_seed(0)
+    cfg = tiny(c_dim=2)
+    G, D = Generator(cfg), Discriminator(cfg)
+    z, c = torch.randn(2, 16), torch.tensor([0, 1])
+    reference = G(z, c, noise_mode="const")
+    with torch.autocast("cpu", dtype=dtype):
+        images = G(z, c, noise_mode="const")
+        logits = D(images, c)
+    assert images.dtype == dtype and logits.dtype == torch.float32
+    assert (images.float() - reference).abs().max() < 0.1 * reference.abs().max()
+    logits.sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in G.parameters() if p.grad is not None)
+
+
+def test_network_speed_benchmark_quick_run(capsys):
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "network_speed.py"
+    spec = importlib.util.spec_from_file_location("network_speed", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--quick", "--threads", "1"])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["measure"] for r in records] == ["G_fwd_bwd", "D_fwd_bwd", "G_infer"]
+    assert all(r["impl"] == "modiste" and r["img_per_s"]["median"] > 0 for r in records)
