@@ -108,7 +108,7 @@ def test_ada_blit_ops_only_move_whole_pixels(h, w):
     out = AdaptiveAugment(p=1.0, pipeline="b")(x, generator=seeded(6))[:, 0]
     # every output pixel is an input pixel (no interpolation), up to float error
     assert torch.allclose(out, out.round(), atol=1e-3)
-    assert out.min() >= 1 and out.max() <= h * w
+    assert out.min() >= 1 - 1e-3 and out.max() <= h * w + 1e-3
     changed = (out != x[:, 0]).flatten(1).any(1)
     assert changed.float().mean() > 0.8
     if h != w:
@@ -121,7 +121,7 @@ def test_ada_geometric_is_one_resample_that_keeps_content():
     # a smooth image under mild scale/rotation keeps its mean and most of its detail
     y, x = torch.meshgrid(torch.linspace(-1, 1, 32), torch.linspace(-1, 1, 32), indexing="ij")
     img = torch.cos(2 * x + y)[None, None].repeat(256, 1, 1, 1)
-    out = AdaptiveAugment(p=1.0, pipeline="g")(img, generator=seeded(7))
+    out = AdaptiveAugment(p=1.0, pipeline="g", interpolation="bilinear")(img, generator=seeded(7))
     assert out.shape == img.shape and torch.isfinite(out).all()
     assert out.min() >= img.min() - 1e-5 and out.max() <= img.max() + 1e-5, "bilinear + mirror never overshoots"
     per_sample_change = (out - img).abs().flatten(1).mean(1)
@@ -162,13 +162,20 @@ def test_ada_strength_of_p_sets_how_often_images_change():
     assert untouched[2] < 0.05
 
 
-@pytest.mark.parametrize("kind", ["diffaugment", "ada"])
+AUGMENTERS = {
+    "diffaugment": lambda: build_augment("diffaugment"),
+    "ada_bicubic": lambda: build_augment("ada", p=0.7),
+    "ada_bilinear": lambda: build_augment("ada", p=0.7, interpolation="bilinear"),
+}
+
+
+@pytest.mark.parametrize("name", AUGMENTERS)
 @pytest.mark.parametrize("shape", [(2, 3, 6, 4), (2, 1, 6, 4)])
-def test_augment_is_differentiable(kind, shape):
+def test_augment_is_differentiable(name, shape):
     """Exact gradients (gradcheck in float64) for a fixed random draw, on 2:3 RGB and grey images."""
-    aug = build_augment(kind, p=0.7)
+    aug = AUGMENTERS[name]()
     x = torch.randn(shape, dtype=torch.float64, generator=seeded(14), requires_grad=True)
-    assert torch.autograd.gradcheck(lambda t: aug(t, generator=seeded(15)), (x,), eps=1e-6, atol=1e-5)
+    assert torch.autograd.gradcheck(lambda t: aug(t, generator=seeded(15)), (x,), eps=1e-6, atol=1e-5, fast_mode=True)
 
 
 def test_r1_double_backward_through_ada():
@@ -212,7 +219,9 @@ def test_build_augment_and_ada_validation():
     assert isinstance(build_augment("ada", p=0.3), AdaptiveAugment)
     assert "p" in build_augment("ada").state_dict()
     assert isinstance(build_augment("diffaugment"), DiffAugment)
-    for bad in (lambda: build_augment("mixup"), lambda: AdaptiveAugment(pipeline="bgx"), lambda: AdaptiveAugment(p=1.5)):
+    bad_calls = (lambda: build_augment("mixup"), lambda: AdaptiveAugment(pipeline="bgx"), lambda: AdaptiveAugment(p=1.5),
+                 lambda: AdaptiveAugment(interpolation="nearest"))
+    for bad in bad_calls:
         with pytest.raises(ModisteError):
             bad()
     with pytest.raises(ModisteError, match="1- or 3-channel"):

@@ -25,12 +25,19 @@ AUGMENT_KINDS = ("none", "diffaugment", "ada")
 __all__ = ["AUGMENT_KINDS", "AdaStrengths", "AdaTuner", "AdaptiveAugment", "DiffAugment", "build_augment", "diff_augment"]
 
 
-def build_augment(kind: str = "ada", *, p: float = 0.0, pipeline: str = "bgc", policy: str = "color,translation,cutout") -> nn.Module:
-    """The augmentation module for ``kind``; ``p``/``pipeline`` are for ADA, ``policy`` for DiffAugment."""
+def build_augment(
+    kind: str = "ada",
+    *,
+    p: float = 0.0,
+    pipeline: str = "bgc",
+    interpolation: str = "bicubic",
+    policy: str = "color,translation,cutout",
+) -> nn.Module:
+    """The augmentation module for ``kind``; ``p``/``pipeline``/``interpolation`` are for ADA, ``policy`` for DiffAugment."""
     if kind == "none":
         return nn.Identity()
     if kind == "diffaugment":
         return DiffAugment(policy)
     if kind == "ada":
-        return AdaptiveAugment(p=p, pipeline=pipeline)
+        return AdaptiveAugment(p=p, pipeline=pipeline, interpolation=interpolation)
     raise ModisteError(f"unknown augmentation {kind!r}: use one of {', '.join(AUGMENT_KINDS)}")
