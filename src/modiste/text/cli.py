@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
+import os
 
 import click
 
@@ -59,9 +59,15 @@ def train(corpus, text_column, context_columns, base, tokenizer, out, max_steps,
                       weight_decay=weight_decay, dropout=dropout, eval_every=eval_every, eval_examples=eval_examples,
                       keep_last=keep_last, val_fraction=val_fraction, max_records=max_records, seed=seed, device=device,
                       precision=precision, resume=resume)
-    summary = run_training(cfg)
+    from modiste.distributed import shutdown_distributed
+
+    try:
+        summary = run_training(cfg)
+    finally:
+        shutdown_distributed()
     summary.pop("history", None)
-    click.echo(json.dumps(summary))
+    if int(os.environ.get("RANK", "0")) == 0:
+        click.echo(json.dumps(summary))
 
 
 def _sampling_options(f):

@@ -78,11 +78,11 @@ def load_pretrained(base: str):
     return model, tokenizer
 
 
-def build_model(base: str, texts: Iterable[str] = (), tokenizer_source: str | None = None, dropout: float = 0.0):
+def build_model(base: str, texts: Iterable[str] = (), tokenizer_source: str | None = None, dropout: float = 0.0, tokenizer=None):
     """(model, tokenizer) for `base`: a preset trained from scratch or a pretrained model to fine-tune.
 
     From scratch, the tokenizer is `tokenizer_source` when given (e.g. GPT-2's BPE folder) or a
-    byte-level BPE trained on `texts` with the preset's vocabulary size.
+    byte-level BPE trained on `texts` with the preset's vocabulary size, unless `tokenizer` is given.
     """
     from transformers import GPT2LMHeadModel
 
@@ -93,9 +93,22 @@ def build_model(base: str, texts: Iterable[str] = (), tokenizer_source: str | No
             raise ModisteError("--tokenizer is only for scratch-* bases: a pretrained base brings its own tokenizer")
         return model, tokenizer
     preset = PRESETS[base]
-    tokenizer = load_tokenizer(tokenizer_source) if tokenizer_source else train_bpe_tokenizer(texts, preset.vocab_size)
+    if tokenizer is None:
+        tokenizer = load_tokenizer(tokenizer_source) if tokenizer_source else train_bpe_tokenizer(texts, preset.vocab_size)
     config = scratch_config(preset, len(tokenizer), tokenizer.eos_token_id, dropout)
     return GPT2LMHeadModel(config), tokenizer
+
+
+def tokenizer_from_json(text: str):
+    """Rebuild a GPT-2 fast tokenizer from its `backend_tokenizer.to_str()` (sent between DDP ranks)."""
+    from tokenizers import Tokenizer
+    from transformers import GPT2TokenizerFast
+
+    from modiste.text.prompts import EOS
+
+    tok = GPT2TokenizerFast(tokenizer_object=Tokenizer.from_str(text), eos_token=EOS, bos_token=EOS, unk_token=EOS)
+    tok.pad_token = tok.eos_token
+    return tok
 
 
 def context_window(model) -> int:

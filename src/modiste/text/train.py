@@ -125,8 +125,8 @@ class TextTrainer:
             self.model = GPT2LMHeadModel.from_pretrained(resume_dir)
             self.tokenizer = GPT2TokenizerFast.from_pretrained(resume_dir)
         else:
-            texts = (self.template.format(r.context, r.text) for r in self.corpus.train)
-            self.model, self.tokenizer = build_model(cfg.base, texts, cfg.tokenizer, cfg.dropout)
+            texts = [self.template.format(r.context, r.text) for r in self.corpus.train]
+            self.model, self.tokenizer = build_model(cfg.base, texts, cfg.tokenizer, cfg.dropout, self._rank0_tokenizer(texts))
         self.block_size = cfg.block_size or context_window(self.model)
         if self.block_size > context_window(self.model):
             raise ModisteError(f"--block-size {self.block_size} exceeds the model window {context_window(self.model)}: lower it")
@@ -161,6 +161,16 @@ class TextTrainer:
         if self.ctx.is_main:
             _log(f"corpus: {corpus.stats.summary()}")
         return corpus
+
+    def _rank0_tokenizer(self, texts: list[str]):
+        """Under DDP, rank 0 trains the corpus BPE and sends it, so every rank has the same vocabulary."""
+        if not (self.ctx.is_distributed and is_scratch(self.cfg.base) and not self.cfg.tokenizer):
+            return None
+        from modiste.text.models import PRESETS, tokenizer_from_json
+        from modiste.text.tokenizer import train_bpe_tokenizer
+
+        text = train_bpe_tokenizer(texts, PRESETS[self.cfg.base].vocab_size).backend_tokenizer.to_str() if self.ctx.is_main else None
+        return tokenizer_from_json(str(dist_utils.broadcast_object(text)))
 
     def _write_run_files(self) -> None:
         write_records(self.out / "data" / "train.jsonl", self.corpus.train)
