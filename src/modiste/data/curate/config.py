@@ -36,6 +36,17 @@ SCORE_COLUMNS: dict[str, str] = {
     "duplicate": "duplicate_distance",
 }
 
+# The threshold flag that loosens each filter (unreadable files can only be fixed or removed).
+FLAGS: dict[str, str] = {
+    "too_small": "--min-side",
+    "aspect": "--max-aspect",
+    "blank": "--blank-max-content",
+    "not_product": "--min-object-contrast",
+    "busy_background": "--max-background-busyness",
+    "off_centre": "--max-centre-offset",
+    "duplicate": "--duplicate-max-distance",
+}
+
 
 def _knob(default: Any, flag: str, help: str) -> Any:
     return field(default=default, metadata={"flag": flag, "help": help})

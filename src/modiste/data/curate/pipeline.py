@@ -17,7 +17,7 @@ from typing import IO, Iterator
 
 from tqdm import tqdm
 
-from modiste.data.curate.config import FILTERS, CurationConfig
+from modiste.data.curate.config import FILTERS, FLAGS, CurationConfig
 from modiste.data.curate.decisions import Decision, write_csv
 from modiste.data.curate.duplicates import DuplicateFinder, DuplicateMatch
 from modiste.data.curate.metadata import filter_metadata
@@ -101,8 +101,10 @@ def curate(
     if destination is not None:
         _write_results(destination, result, kept_paths, sampler, catalogue, config, metadata, metadata_key)
     if result.kept == 0:
-        where = f"; see {destination.path(REPORT)}" if destination is not None else ""
-        raise ModisteError(f"no image passed curation ({result.summary_line()}): loosen those thresholds{where}")
+        flags = [FLAGS[name] for name in FILTERS if name in FLAGS and result.counts.get(name)]
+        fix = f"loosen {' / '.join(flags)} or --disable a filter" if flags else "check the source files"
+        where = f" (see {destination.path(REPORT)})" if destination is not None else ""
+        raise ModisteError(f"no image passed curation ({result.summary_line()}): {fix}{where}")
     return result
 
 

@@ -89,7 +89,7 @@ def _caption(sample: Sample, group: str, config: CurationConfig) -> str:
         setting, sign = THRESHOLDS[group]
         value = sample.scores.get(column)
         shown = "" if value is None else f"{value:g}"
-        lines.append(f"{column} = {shown} ({sign} {getattr(config, setting):g})")
+        lines.append(html.escape(f"{column} = {shown} ({sign} {getattr(config, setting):g})"))
     if sample.duplicate_of:
         lines.append(f"copy of {html.escape(sample.duplicate_of)}")
     if sample.error:
