@@ -227,7 +227,7 @@ def evaluate_folders(
     for spec in specs:
         if spec.num_fakes > len(fake_ds):
             raise ModisteError(
-                f"{spec.kind}{spec.num_fakes} needs {spec.num_fakes} fake images but "
+                f"{spec.name or spec.kind} needs {spec.num_fakes} fake images but "
                 f"{getattr(fake_ds, 'source', '')!r} has {len(fake_ds)}: ask for {spec.kind}{len(fake_ds)} or add images"
             )
     common = dict(cache_dir=cache_dir, use_cache=use_cache, batch_size=batch_size, num_workers=num_workers,

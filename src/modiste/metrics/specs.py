@@ -8,7 +8,7 @@ Without a suffix the count is the caller's default (`--num`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from modiste.errors import ModisteError
 
@@ -25,6 +25,7 @@ class MetricSpec:
     kind: str  # fid | kid | pr
     num_fakes: int
     full: bool  # compare against every real image, not just num_fakes of them
+    name: str = field(default="", compare=False)  # as the user wrote it, for messages
 
     def num_reals(self, available: int) -> int:
         return available if self.full else min(available, self.num_fakes)
@@ -38,7 +39,7 @@ def parse_metric(name: str, default_num: int = 10_000) -> MetricSpec:
     num = default_num if digits is None else int(digits) * (1000 if thousands else 1)
     if num < 2:
         raise ModisteError(f"metric {name!r} asks for {num} images: use at least 2 (typically 10k or 50k)")
-    return MetricSpec(kind=kind, num_fakes=num, full=bool(full))
+    return MetricSpec(kind=kind, num_fakes=num, full=bool(full), name=name.strip())
 
 
 def parse_metrics(names: str | list[str] | tuple[str, ...], default_num: int = 10_000) -> list[MetricSpec]:
