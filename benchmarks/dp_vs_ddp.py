@@ -7,7 +7,7 @@ images, `--warmup` untimed steps then `--steps` timed ones (a multiple of 16 kee
 schedule whole).
   * DP: one process drives all visible GPUs with torch.nn.DataParallel (scatter, replicate,
     gather each forward: single-process, GIL-bound). Needs >= 2 CUDA GPUs, else reported skipped.
-  * DDP: torchrun starts one process per device (`--nproc`, default: GPU count, or 2 on CPU with
+  * DDP: torchrun starts one process per device (`--processes`, default: GPU count, or 2 on CPU with
     gloo); each process does batch / nproc, gradients are all-reduced in buckets during backward.
 Seconds per epoch are for `--epoch-images` images (Fashion-MNIST's 60,000 by default).
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--precision", default="auto")
     p.add_argument("--steps", type=int, default=32)
     p.add_argument("--warmup", type=int, default=4)
-    p.add_argument("--nproc", type=int, default=None)
+    p.add_argument("--processes", type=int, default=None, help="DDP processes (default: GPU count, or 2 on CPU)")
     p.add_argument("--epoch-images", type=int, default=60000)
     p.add_argument("--worker", choices=["ddp", "dp"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     gpus = torch.cuda.device_count()
-    nproc = args.nproc or (gpus if gpus >= 2 else 2)
+    nproc = args.processes or (gpus if gpus >= 2 else 2)
     base = [a for a in (argv if argv is not None else sys.argv[1:])]
     results = []
     if gpus >= 2:

@@ -15,7 +15,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "dp_vs_ddp.py"
 
 def test_cpu_run_reports_ddp_and_skips_dp():
     out = subprocess.run([sys.executable, str(SCRIPT), "--resolution", "16", "--batch", "4", "--preset", "tiny",
-                          "--steps", "2", "--warmup", "0", "--nproc", "2"],
+                          "--steps", "2", "--warmup", "0", "--processes", "2"],
                          capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert out.returncode == 0, out.stderr[-2000:]
     records = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]

@@ -137,3 +137,14 @@ def test_bad_input_is_one_clear_line(tmp_path, fmnist, capsys, args, fragment):
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and fragment in err and "\n" not in err
     assert not list(tmp_path.glob("0*"))  # nothing half-written
+
+
+def test_metrics_during_training_reach_the_log(tmp_path, fmnist, capsys):
+    out = tmp_path / "runs"
+    run_cli("train", "--data", fmnist, *TINY, "--kimg", "0.016", "--snap", "0.016", "--aug", "none",
+            "--metrics", "fid16,kid16", "--outdir", str(out))
+    snap = next(r for r in records(only_run(out)) if r.get("event") == "snapshot")
+    assert snap["metrics/fid"] > 0 and np.isfinite(snap["metrics/kid_mean"])
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--data", fmnist, *TINY, "--metrics", "fidd", "--outdir", str(out)])
+    assert e.value.code == 2 and "unknown metric 'fidd'" in capsys.readouterr().err

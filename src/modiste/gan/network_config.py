@@ -19,7 +19,7 @@ ASPECTS: dict[str, tuple[int, int]] = {"1:1": (1, 1), "2:3": (2, 3), "1:2": (1, 
 # channel_base / channel_max set the width (channels at resolution r = min(base // r, max)).
 PRESETS: dict[str, dict[str, int]] = {
     # seconds-per-step CPU models for tests and the demo
-    "tiny": dict(channel_base=2048, channel_max=128, mapping_layers=2, z_dim=128, w_dim=128),
+    "tiny": dict(channel_base=1024, channel_max=128, mapping_layers=2, z_dim=128, w_dim=128),
     # a laptop-CPU model that still learns garments in minutes
     "small": dict(channel_base=8192, channel_max=256, mapping_layers=2, z_dim=256, w_dim=256),
     # stylegan2-ada-pytorch's `auto` config below 512 px (cbase 16384, cmax 512, map 2)

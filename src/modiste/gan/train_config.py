@@ -105,6 +105,12 @@ class TrainConfig:
             raise ModisteError(f"--max-minutes must be positive, got {self.max_minutes}")
         if self.labels and not self.cond:
             raise ModisteError("--labels was given without --cond: name the attribute to condition on, e.g. --cond articleType")
+        if self.metrics:
+            from modiste.metrics.specs import parse_metrics
+
+            parse_metrics(self.metrics)  # a typo fails now, not after hours of training
+        if self.metrics_every < 0:
+            raise ModisteError(f"--metrics-every must be >= 0 kimg, got {self.metrics_every}")
         self.network_config(img_channels=3, class_names=[])  # validates resolution/arch/widths
 
     def resolve(self) -> "TrainConfig":
