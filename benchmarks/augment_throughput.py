@@ -44,6 +44,7 @@ def variants() -> dict[str, nn.Module]:
         "diffaugment": build_augment("diffaugment"),
         "ada_p0.2": build_augment("ada", p=0.2),
         "ada_p0.8": build_augment("ada", p=0.8),
+        "ada_p0.8_bicubic": build_augment("ada", p=0.8, interpolation="bicubic"),
     }
 
 

@@ -30,7 +30,7 @@ def build_augment(
     *,
     p: float = 0.0,
     pipeline: str = "bgc",
-    interpolation: str = "bicubic",
+    interpolation: str = "bilinear",
     policy: str = "color,translation,cutout",
 ) -> nn.Module:
     """The augmentation module for ``kind``; ``p``/``pipeline``/``interpolation`` are for ADA, ``policy`` for DiffAugment."""
