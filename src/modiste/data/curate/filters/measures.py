@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from modiste.data.curate.filters.regions import Regions
+from modiste.data.curate.filters.regions import Regions, open_3x3
 
 # Sobel magnitude (on 0-255 grey, /8 normalised) above which a pixel is an edge.
 EDGE_THRESHOLD = 12.0
@@ -35,7 +35,7 @@ def content_mask(regions: Regions, tolerance: float) -> np.ndarray:
 
     Unlike the product mask this uses the fixed tolerance, so a textured close-up is not "blank".
     """
-    return ndimage.binary_opening(regions.distance > tolerance, structure=np.ones((3, 3), dtype=bool))
+    return open_3x3(regions.distance > tolerance)
 
 
 def content_fraction(content: np.ndarray) -> float:

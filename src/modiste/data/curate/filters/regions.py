@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 
 @dataclass(frozen=True)
@@ -55,5 +54,26 @@ def find_regions(pixels: np.ndarray, border_fraction: float, tolerance: float) -
     threshold = max(tolerance, centre + 4.0 * spread)
     foreground = distance > threshold
     # JPEG ringing and dust make isolated specks; the product is a solid region.
-    foreground = ndimage.binary_opening(foreground, structure=np.ones((3, 3), dtype=bool))
+    foreground = open_3x3(foreground)
     return Regions(border, sides, background_colour, distance, foreground)  # type: ignore[arg-type]
+
+
+def _erode_3x3(mask: np.ndarray) -> np.ndarray:
+    """3x3 binary erosion (outside the image counts as empty), as two separable passes of ANDs."""
+    padded = np.pad(mask, 1)
+    rows = padded[:, :-2] & padded[:, 1:-1] & padded[:, 2:]
+    return rows[:-2] & rows[1:-1] & rows[2:]
+
+
+def _dilate_3x3(mask: np.ndarray) -> np.ndarray:
+    padded = np.pad(mask, 1)
+    rows = padded[:, :-2] | padded[:, 1:-1] | padded[:, 2:]
+    return rows[:-2] | rows[1:-1] | rows[2:]
+
+
+def open_3x3(mask: np.ndarray) -> np.ndarray:
+    """Morphological opening with a 3x3 square: drops specks thinner than 3 pixels.
+
+    Same result as scipy's binary_opening with a 3x3 structure, several times faster on small masks.
+    """
+    return _dilate_3x3(_erode_3x3(mask))
