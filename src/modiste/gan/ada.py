@@ -197,7 +197,7 @@ class AdaptiveAugment(nn.Module):
         if not pipeline or any(g not in PIPELINE_GROUPS for g in pipeline):
             raise ModisteError(f"unknown ADA pipeline {pipeline!r}: use letters from 'bgc' (blit, geometric, colour), e.g. bgc")
         if not 0.0 <= p <= 1.0:
-            raise ModisteError(f"ADA probability must be in [0, 1], got {p}: use e.g. --ada-p 0 and let ADA tune it")
+            raise ModisteError(f"ADA probability must be in [0, 1], got {p}: pass a value from 0 (no augmentation; AdaTuner raises it) to 1")
         self.pipeline = pipeline
         if interpolation not in INTERPOLATIONS:
             raise ModisteError(f"unknown ADA interpolation {interpolation!r}: use bilinear (faster) or bicubic (sharper)")
