@@ -56,6 +56,17 @@ def test_train_then_generate(tmp_path, fmnist):
     assert (run / "fakes-latest.png").is_file() and (run / "reals.png").is_file()
     assert any((run / "tensorboard").iterdir())
 
+    import modiste
+
+    G = modiste.load_generator(run, device="cpu")
+    assert (G.z_dim, G.c_dim, G.img_shape) == (128, 0, (1, 16, 16)) and not G.training
+    z = torch.randn(3, G.z_dim)
+    ws = G.mapping(z, None, truncation_psi=0.5)
+    assert ws.shape == (3, G.num_ws, G.w_dim)
+    images = G.synthesis(ws, noise_mode="const")
+    assert images.shape == (3, 1, 16, 16) and images.abs().max() < 10
+    assert torch.equal(G(z, None, truncation_psi=0.5, noise_mode="const"), images)
+
     samples = tmp_path / "samples"
     run_cli("generate", "--checkpoint", str(run), "--seeds", "0-3", "--truncation", "0.7", "--outdir", str(samples))
     pngs = sorted(p.name for p in samples.glob("seed*.png"))
