@@ -34,8 +34,12 @@ def compute_metrics(
     kid_subsets: int = 100,
     kid_subset_size: int = 1000,
     pr_k: int = DEFAULT_K,
+    device: torch.device | str = "cpu",
 ) -> dict[str, float]:
-    """Each spec uses the first `num_fakes` fakes and the first `num_reals` reals it is given."""
+    """Each spec uses the first `num_fakes` fakes and the first `num_reals` reals it is given.
+
+    FID runs in float64 on the CPU; KID's and precision/recall's big matrix products run on `device`.
+    """
     results: dict[str, float] = {}
     for spec in specs:
         n_fake = min(spec.num_fakes, len(fake))
@@ -47,8 +51,8 @@ def compute_metrics(
                 results.update(per_class_fid(r, real_labels[:n_real], f, fake_labels[:n_fake], class_names))
         elif spec.kind == "kid":
             results["kid_mean"], results["kid_std"] = kernel_inception_distance(
-                r, f, num_subsets=kid_subsets, max_subset_size=kid_subset_size
+                r.to(device), f.to(device), num_subsets=kid_subsets, max_subset_size=kid_subset_size
             )
         elif spec.kind == "pr":
-            results["precision"], results["recall"] = precision_recall(r, f, k=pr_k)
+            results["precision"], results["recall"] = precision_recall(r.to(device), f.to(device), k=pr_k)
     return results

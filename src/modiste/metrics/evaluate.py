@@ -175,7 +175,8 @@ def evaluate_generator(
         seed=seed, progress=progress,
     )
     class_names = list(getattr(dataset, "class_names", [])) if conditional else []
-    results = compute_metrics(specs, real_feats, fake_feats, real_labels, fake_labels, class_names) \
+    results = compute_metrics(specs, real_feats, fake_feats, real_labels, fake_labels, class_names,
+                              device=extractor.device) \
         if _is_main() else None
     return broadcast_object(results)
 
@@ -237,6 +238,7 @@ def evaluate_folders(
                                                  **{**common, "use_cache": False})
     aligned = _align_labels(real_ds, fake_ds, fake_labels)
     class_names = list(getattr(real_ds, "class_names", [])) if aligned is not None else []
-    results = compute_metrics(specs, real_feats, fake_feats, real_labels, aligned, class_names) \
+    results = compute_metrics(specs, real_feats, fake_feats, real_labels, aligned, class_names,
+                              device=extractor.device) \
         if _is_main() else None
     return broadcast_object(results)
