@@ -117,7 +117,8 @@ def _fit_to_generator(G: torch.nn.Module, dataset_kwargs: dict[str, Any] | None)
     if shape is not None and kwargs.get("resolution") is None:
         channels, height, width = (int(v) for v in shape)
         g = math.gcd(width, height)
-        kwargs.update(resolution=width, aspect=(width // g, height // g))
+        kwargs["resolution"] = width
+        kwargs.setdefault("aspect", (width // g, height // g))
         kwargs.setdefault("channels", channels)
     return kwargs
 
