@@ -92,6 +92,8 @@ def reference_features(
             if _is_main() else None
         )
     hit = cache.load(key) if key and _is_main() else None
+    if hit is not None and (len(hit.features) != len(indices) or hit.features.shape[1] != extractor.dim):
+        hit = None  # not what this key promises: recompute and overwrite
     if broadcast_object(hit is not None):
         # only rank 0 computes the metrics; every rank needs the labels to sample classes alike
         labels = broadcast_object(hit.labels if hit is not None else None)
