@@ -106,6 +106,7 @@ def test_portrait_swagan_conditional(tmp_path):
             pixels = np.full((36, 24, 3), 255, np.uint8)
             pixels[6:30, 6:18] = np.array(colour) + rng.integers(0, 20, 3)
             Image.fromarray(pixels).save(data / cls / f"{i}.png")
+    (data / "dress" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")  # skipped, counted
     out = tmp_path / "runs"
     run_cli("train", "--data", str(data), *TINY, "--aspect", "2:3", "--arch", "swagan", "--cond", "folder",
             "--kimg", "0.016", "--snap", "0.016", "--aug", "diffaugment", "--outdir", str(out))
@@ -113,6 +114,7 @@ def test_portrait_swagan_conditional(tmp_path):
     assert run.name.endswith("-16-2x3-swagan")
     config = json.loads((run / "config.json").read_text())
     assert config["network"]["class_names"] == ["dress", "skirt"]
+    assert config["dataset"]["images"] == 12 and config["dataset"]["skipped_unreadable"] == 1
     run_cli("generate", "--checkpoint", str(run), "--seeds", "0-1", "--class", "skirt", "--outdir", str(tmp_path / "g"))
     assert np.asarray(Image.open(tmp_path / "g" / "seed0000.png")).shape == (24, 16, 3)
 

@@ -14,6 +14,7 @@ TRAIN_HELP = {
     "data": "Training images: a folder (recursive jpg/png/webp), a .zip, a Fashion-MNIST folder or a prepared dataset.",
     "labels": "CSV/JSON file mapping images to attributes (for --cond).",
     "cond": "Attribute to condition on, e.g. articleType ('folder' = parent folder name).",
+    "drop_unlabelled": "Train on the labelled images only (default: refuse images the labels file misses).",
     "mode": "Fit images to the canvas: pad (with the background colour) or crop (centre).",
     "xflip": "Randomly mirror real images left-right.",
     "resolution": "Image width in pixels: a power of two from 16 to 1024.",

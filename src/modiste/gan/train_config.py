@@ -25,6 +25,7 @@ class TrainConfig:
     data: str = ""
     labels: str | None = None  # CSV/JSON file mapping images to attributes
     cond: str | None = None  # attribute used as the class (e.g. articleType, "folder"); None = unconditional
+    drop_unlabelled: bool = False  # train on the labelled images only instead of refusing unlabelled ones
     mode: str = "pad"  # pad | crop
     xflip: bool = False
     # shape and width

@@ -48,8 +48,7 @@ def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = No
     if cfg.batch % (ctx.world_size * cfg.grad_accum):
         raise ModisteError(f"--batch {cfg.batch} is not divisible by processes x --grad-accum "
                            f"({ctx.world_size} x {cfg.grad_accum}): pick a multiple of {ctx.world_size * cfg.grad_accum}")
-    dataset = open_image_dataset(cfg.data, resolution=cfg.resolution, aspect=_aspect(cfg), mode=cfg.mode,
-                                 labels=cfg.labels, label_field=cfg.cond)
+    dataset = open_image_dataset(cfg.data, **_dataset_kwargs(cfg))
     class_names = list(dataset.class_names) if cfg.cond else []
     net = cfg.network_config(dataset.num_channels, class_names)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
@@ -244,4 +243,4 @@ def _metrics_due(cfg: TrainConfig, trainer: GANTrainer) -> bool:
 
 def _dataset_kwargs(cfg: TrainConfig) -> dict[str, Any]:
     return {"resolution": cfg.resolution, "aspect": _aspect(cfg), "mode": cfg.mode, "labels": cfg.labels,
-            "label_field": cfg.cond}
+            "label_field": cfg.cond, "drop_unlabelled": cfg.drop_unlabelled}
