@@ -17,6 +17,8 @@ import numpy as np
 from modiste.data.storage import Location, is_image_name
 from modiste.errors import ModisteError
 
+REMOTE_BLOCK = 1 << 20
+
 
 class FolderReader:
     def __init__(self, location: Location, names: list[str]) -> None:
@@ -43,7 +45,9 @@ class _ZipHandles:
         handle = self._open.get(path)
         if handle is None:
             try:
-                handle = zipfile.ZipFile(location.open(path) if path else location.open())
+                # 1 MiB remote blocks: one image per read, not the object store's default 5+ MiB
+                parts = (path,) if path else ()
+                handle = zipfile.ZipFile(location.open(*parts, block_size=REMOTE_BLOCK))
             except zipfile.BadZipFile:
                 raise ModisteError(f"'{location.join(path)}' is not a valid zip file: re-create it") from None
             self._open[path] = handle

@@ -69,11 +69,12 @@ class Location:
                 return f.read()
         return self.fs.cat_file(path)
 
-    def open(self, *parts: str, mode: str = "rb"):
+    def open(self, *parts: str, mode: str = "rb", block_size: int | None = None):
+        """Open a file; ``block_size`` bounds each remote read (small for random access into shards)."""
         path = self.join(*parts)
         if self.is_local:
             return open(path, mode)
-        return self.fs.open(path, mode)
+        return self.fs.open(path, mode, **({"block_size": block_size} if block_size else {}))
 
     def write_bytes(self, name: str, data: bytes) -> None:
         """Write a file so that readers see the old one or the whole new one, never half."""

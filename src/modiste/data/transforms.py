@@ -149,4 +149,4 @@ def to_tensor(array: np.ndarray) -> torch.Tensor:
 
 def to_model_range(images: torch.Tensor) -> torch.Tensor:
     """uint8 images in [0, 255] -> float32 in [-1, 1] (0 -> -1, 255 -> 1), on the same device."""
-    return images.to(torch.float32).mul_(2.0 / 255.0).sub_(1.0)
+    return images.to(torch.float32).div_(127.5).sub_(1.0)
