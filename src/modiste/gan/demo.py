@@ -16,8 +16,8 @@ from modiste.gan.training_loop import train
 # Settings chosen for recognisable garments after ~5 minutes on 2 CPU cores (docs/training.md): the
 # tiny preset, small batches for many steps, and no path-length/style-mixing regularisation, which
 # pay off only in long runs. Fashion-MNIST has 60k images, so no augmentation is needed.
-DEMO_SETTINGS = dict(resolution=32, preset="tiny", batch=16, aug="none", pl_weight=0.0, style_mixing=0.0,
-                     snap=5.0, log_every=0.5, kimg=1000.0, workers=1, ema_kimg=1.0)
+DEMO_SETTINGS = dict(resolution=32, preset="tiny", batch=8, lr_g=0.004, lr_d=0.004, r1_gamma=0.05, aug="none",
+                     pl_weight=0.0, style_mixing=0.0, snap=2.0, log_every=0.5, kimg=1000.0, workers=1, ema_kimg=1.0)
 
 
 def run_demo(data: str | None = None, minutes: float = 5.0, outdir: str = "runs", device: str = "auto",
