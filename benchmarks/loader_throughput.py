@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Images/s through the training data loader: raw JPEG folder vs prepared shards vs torchvision.
 
-For each resolution and worker count, three pipelines are timed in the same run, interleaved:
+For each resolution and worker count, four pipelines are timed in the same run, interleaved:
 
   torchvision   ImageFolder + Resize(short side) + CenterCrop + PILToTensor, DataLoader(shuffle)
   modiste-raw   open_image_dataset(raw folder, mode="crop") + infinite_loader
   modiste-shards  the same images after `prepare_dataset` (PNG zip shards) + infinite_loader
+  modiste-shards-jpg  the same with `--format jpg` shards (quality 95, no chroma subsampling)
 
 The raw folder holds catalogue-size JPEGs (--raw-size, default 1200x1600, quality 90) made from the
 shared clothing-cc0 photos, because real catalogue exports are that large and no such photos ship
@@ -153,18 +154,23 @@ def main(argv: list[str] | None = None) -> None:
     machine = dict(cpus=os.cpu_count(), torch=torch.__version__, threads=args.threads)
     emit(dict(event="raw_catalogue", images=args.images, size=args.raw_size, megabytes=round(mb, 1), **machine))
     for resolution in args.resolutions:
-        shards = work / f"shards-{args.raw_size}-{resolution}"
-        if not (shards / "dataset.json").exists():
-            start = time.perf_counter()
-            meta = prepare_dataset(raw, shards, resolution=resolution, mode="crop", label_field="folder",
-                                   shard_size=max(16, args.images // 4), workers=max(args.workers), overwrite=True)
-            emit(dict(event="prepare", resolution=resolution, images=meta.count, workers=max(args.workers),
-                      img_per_s=round(meta.count / (time.perf_counter() - start), 1),
-                      megabytes=round(sum(p.stat().st_size for p in shards.rglob("*.zip")) / 1e6, 1)))
+        prepared = {}
+        for image_format in ("png", "jpg"):
+            shards = work / f"shards-{args.raw_size}-{resolution}-{image_format}"
+            prepared[image_format] = shards
+            if not (shards / "dataset.json").exists():
+                start = time.perf_counter()
+                meta = prepare_dataset(raw, shards, resolution=resolution, mode="crop", label_field="folder",
+                                       shard_size=max(16, args.images // 4), workers=max(args.workers),
+                                       image_format=image_format, overwrite=True)
+                emit(dict(event="prepare", resolution=resolution, format=image_format, images=meta.count,
+                          workers=max(args.workers), img_per_s=round(meta.count / (time.perf_counter() - start), 1),
+                          megabytes=round(sum(p.stat().st_size for p in shards.rglob("*.zip")) / 1e6, 1)))
         pipelines = {
             "torchvision": lambda w: torchvision_pipeline(raw, resolution, args.batch, w),
             "modiste-raw": lambda w: modiste_pipeline(raw, resolution, args.batch, w),
-            "modiste-shards": lambda w: modiste_pipeline(shards, resolution, args.batch, w),
+            "modiste-shards": lambda w: modiste_pipeline(prepared["png"], resolution, args.batch, w),
+            "modiste-shards-jpg": lambda w: modiste_pipeline(prepared["jpg"], resolution, args.batch, w),
         }
         for workers in args.workers:
             rates: dict[str, list[float]] = {name: [] for name in pipelines}

@@ -1,5 +1,6 @@
 import hashlib
 import json
+import zipfile
 
 import fsspec
 import numpy as np
@@ -46,6 +47,28 @@ def test_prepare_round_trip_keeps_pixels_and_labels(catalogue, tmp_path):
     assert _digest(catalogue) == before  # the source is only read
     assert not (tmp_path / "out" / PROGRESS_FILE).exists()
     assert not (tmp_path / "out" / ".prepare-tmp").exists()
+
+
+def test_jpeg_shards_round_trip_close_to_the_source_and_keep_labels(catalogue, tmp_path):
+    opts = dict(resolution=32, mode="crop", label_field="folder")
+    with pytest.warns(UserWarning):
+        meta = prepare_dataset(catalogue, tmp_path / "jpg", shard_size=4, workers=0, image_format="jpg",
+                               jpeg_quality=100, **opts)
+    assert meta.image_format == "jpg"
+    with zipfile.ZipFile(tmp_path / "jpg" / "shards" / "shard-00000.zip") as zf:
+        assert zf.namelist()[0] == "00000000.jpg" and zf.read("00000000.jpg")[:2] == b"\xff\xd8"
+    prepared = open_image_dataset(tmp_path / "jpg")
+    with pytest.warns(UserWarning):
+        direct = open_image_dataset(catalogue, **opts)
+    assert len(prepared) == len(direct) == 11 and prepared.class_names == direct.class_names
+    for i in range(len(direct)):
+        lossy, exact = prepared[i][0].float(), direct[i][0].float()
+        assert int(prepared[i][1]) == int(direct[i][1])
+        assert (lossy - exact).abs().mean() < 4.0  # random-noise images are JPEG's worst case
+    with pytest.raises(ModisteError, match="--format 'webp' is unknown"):
+        prepare_dataset(catalogue, tmp_path / "bad", image_format="webp", **opts)
+    with pytest.raises(ModisteError, match="--jpeg-quality 0"):
+        prepare_dataset(catalogue, tmp_path / "bad", image_format="jpg", jpeg_quality=0, **opts)
 
 
 def test_interrupted_prepare_resumes_and_skips_finished_shards(catalogue, tmp_path):

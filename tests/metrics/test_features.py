@@ -31,8 +31,8 @@ def test_batch_size_does_not_change_features(inception, fmnist_images):
     assert not torch.allclose(together[0], together[1])
 
 
-def test_frozen_network_matches_the_scripted_one(inception, fmnist_images):
-    plain = InceptionFeatures(mode="clean", freeze=False)
+def test_channels_last_input_matches_the_contiguous_one(inception, fmnist_images):
+    plain = InceptionFeatures(mode="clean", channels_last=False)
     torch.testing.assert_close(inception(fmnist_images[:1]), plain(fmnist_images[:1]), rtol=1e-5, atol=1e-5)
 
 

@@ -1,7 +1,7 @@
 """`prepare_dataset`: resize a catalogue once and pack it into shards that training reads fast.
 
 Work is split into shards of ``shard_size`` images. A worker process decodes, resizes (Lanczos,
-pad or crop) and PNG-encodes one shard into a local temporary zip; the main process moves it into
+pad or crop) and PNG- or JPEG-encodes one shard into a local temporary zip; the main process moves it into
 DST (an atomic rename locally, one upload for an object store) and only then records it in
 ``progress.json``. A shard is complete only when that file lists it, so a killed run leaves no
 shard a later run mistakes for complete; the rerun skips the listed shards and redoes the rest.
@@ -48,7 +48,22 @@ def _init_worker(ds: ImageDataset) -> None:
     _worker_ds = ds
 
 
-def build_shard(ds: ImageDataset, index: int, start: int, stop: int, tmp_dir: str, compress_level: int) -> ShardResult:
+@dataclass(frozen=True)
+class Encoding:
+    """How shard members are written: lossless PNG (default) or JPEG for faster decoding."""
+
+    image_format: str = "png"
+    compress_level: int = 1
+    jpeg_quality: int = 95
+
+    def check(self) -> None:
+        if self.image_format not in shards.IMAGE_FORMATS:
+            raise ModisteError(f"--format {self.image_format!r} is unknown: use {' or '.join(shards.IMAGE_FORMATS)}")
+        if not 1 <= self.jpeg_quality <= 100:
+            raise ModisteError(f"--jpeg-quality {self.jpeg_quality} is out of range: use 1-100 (e.g. 95)")
+
+
+def build_shard(ds: ImageDataset, index: int, start: int, stop: int, tmp_dir: str, encoding: Encoding) -> ShardResult:
     """Decode, resize and encode images [start, stop) into one local zip; unreadable ones are skipped."""
     members, labels, skipped = [], [], 0
     for i in range(start, stop):
@@ -57,7 +72,8 @@ def build_shard(ds: ImageDataset, index: int, start: int, stop: int, tmp_dir: st
         except Exception:  # noqa: BLE001 - an undecodable file is skipped and counted, never fatal
             skipped += 1
             continue
-        members.append((member_name(len(members)), shards.encode_png(array, compress_level)))
+        data = shards.encode_image(array, encoding.image_format, encoding.compress_level, encoding.jpeg_quality)
+        members.append((member_name(len(members), encoding.image_format), data))
         labels.append(int(ds.labels[i]))
     fd, path = tempfile.mkstemp(prefix=f"shard-{index:05d}-", suffix=".zip", dir=tmp_dir)
     os.close(fd)
@@ -70,11 +86,13 @@ def _build_in_worker(args: tuple) -> ShardResult:
     return build_shard(_worker_ds, *args)
 
 
-def _settings(ds: ImageDataset, source: str, label_field: str | None, labels: str | None, max_images, shard_size) -> dict:
+def _settings(ds: ImageDataset, source: str, label_field: str | None, labels: str | None, max_images, shard_size,
+              encoding: Encoding) -> dict:
     """What a resumed run must share with the interrupted one for its shards to be reusable."""
     return dict(source=source, width=ds.width, height=ds.height, channels=ds.num_channels, mode=ds.mode,
                 count=len(ds), label_field=label_field, labels=labels, class_names=ds.class_names,
-                max_images=max_images, shard_size=shard_size)
+                max_images=max_images, shard_size=shard_size, image_format=encoding.image_format,
+                jpeg_quality=encoding.jpeg_quality if encoding.image_format == "jpg" else None)
 
 
 def _load_progress(out: Location, settings: dict, overwrite: bool) -> dict[int, dict]:
@@ -128,12 +146,16 @@ def prepare_dataset(
     shard_size: int = 1000,
     workers: int | None = None,
     compress_level: int = 1,
+    image_format: str = "png",
+    jpeg_quality: int = 95,
     overwrite: bool = False,
     on_shard: Callable[[int], None] | None = None,
 ) -> shards.PreparedMeta:
     """Pack ``source`` into ``out`` (both local paths or fsspec URLs) at ``resolution``; resumable."""
     if shard_size <= 0:
         raise ModisteError(f"--shard-size {shard_size} must be positive: use e.g. 1000")
+    encoding = Encoding(image_format, compress_level, jpeg_quality)
+    encoding.check()
     out_loc, src_loc = Location(out), Location(source)
     if out_loc.fs.protocol == src_loc.fs.protocol and out_loc.path == src_loc.path:
         raise ModisteError("--out is the source folder: prepare writes to a new folder and never modifies the source")
@@ -141,14 +163,14 @@ def prepare_dataset(
     ds = open_image_dataset(source, resolution=resolution, aspect=aspect, mode=mode, channels=channels,
                             labels=labels, label_field=label_field, max_images=max_images, split=split,
                             drop_unlabelled=drop_unlabelled)
-    settings = _settings(ds, src_loc.url, label_field, labels, max_images, shard_size)
+    settings = _settings(ds, src_loc.url, label_field, labels, max_images, shard_size, encoding)
     done = _load_progress(out_loc, settings, overwrite)
     out_loc.makedirs()
     starts = list(range(0, len(ds), shard_size))
     tmp_dir = os.path.join(out_loc.path, TMP_DIR) if out_loc.is_local else tempfile.mkdtemp(prefix="modiste-prepare-")
     shutil.rmtree(tmp_dir, ignore_errors=True)  # leftovers of a killed run are never trusted
     os.makedirs(tmp_dir)
-    tasks = [(k, s, min(s + shard_size, len(ds)), tmp_dir, compress_level) for k, s in enumerate(starts) if k not in done]
+    tasks = [(k, s, min(s + shard_size, len(ds)), tmp_dir, encoding) for k, s in enumerate(starts) if k not in done]
     workers = min(os.cpu_count() or 1, 8) if workers is None else workers
     if out_loc.fs.protocol == "memory" or src_loc.fs.protocol == "memory":
         workers = 0  # an in-memory filesystem lives in this process only
@@ -179,7 +201,7 @@ def _finish(out: Location, ds: ImageDataset, done: dict[int, dict], settings: di
         shards=[dict(file=s["file"], count=s["count"]) for s in ordered if s["count"] > 0],
         labels=[c for s in ordered for c in s["labels"]] if ds.class_names else [],
         class_names=ds.class_names, label_field=settings["label_field"] or ("class" if labels else None),
-        num_skipped=ds.num_skipped + sum(s["skipped"] for s in ordered),
+        num_skipped=ds.num_skipped + sum(s["skipped"] for s in ordered), image_format=settings["image_format"],
     )
     out.write_bytes(shards.META_FILE, meta.to_json().encode())
     out.remove(shards.PROGRESS_FILE)
