@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from modiste.metrics.precision_recall import knn_radii, precision_recall
+from modiste.metrics.knn_precision_recall import knn_radii, precision_recall
 
 
 def _grid(n: int, offset: float = 0.0) -> torch.Tensor:
@@ -39,3 +39,15 @@ def test_fakes_on_half_the_real_manifold():
 def test_disjoint_sets_score_zero():
     precision, recall = precision_recall(_grid(6), _grid(6, offset=50.0))
     assert (precision, recall) == (0.0, 0.0)
+
+
+def test_package_exports_stay_functions_after_their_modules_are_imported():
+    # A submodule named like a function it exports would replace that function on the package.
+    import importlib
+
+    import modiste.metrics as metrics
+
+    for module in set(metrics._WHERE.values()):
+        importlib.import_module(module)
+    for name in metrics.__all__:
+        assert callable(getattr(metrics, name)), name

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from modiste.errors import ModisteError
-from modiste.text.cleaning import clean_text, fix_mojibake
+from modiste.text.cleaning import clean_text, fix_mojibake, has_template_placeholder
 from modiste.text.corpus import load_corpus
 
 
@@ -18,13 +18,25 @@ def test_mojibake_is_repaired_and_clean_text_is_untouched():
     assert fix_mojibake("Café dress") == "Café dress"
 
 
+def test_unfilled_template_placeholders_are_found_and_dropped(tmp_path):
+    assert has_template_placeholder("Blue woven fit and flare %S, has a round neck")
+    assert has_template_placeholder("Made for {{ brand }} by our studio") and has_template_placeholder("A ${colour} shirt")
+    assert not has_template_placeholder("100% cotton shirt, 5% off {this season}, costs $20")
+    csv = tmp_path / "c.csv"
+    csv.write_text("title,description\nDress,Red woven fit and flare %S with a round neck\nShirt,A blue cotton shirt\n")
+    corpus = load_corpus(csv, "description", ["title"], val_fraction=0.0)
+    assert [r.text for r in corpus.train] == ["A blue cotton shirt"]
+    assert corpus.stats.placeholders == 1 and "1 with unfilled placeholders" in corpus.stats.summary()
+
+
 def test_real_catalogue_counts_and_deterministic_split(myntra):
     a = load_corpus(myntra, "Description", ["Product_Name"], val_fraction=0.05, max_records=2000)
     b = load_corpus(myntra, "Description", ["Product_Name"], val_fraction=0.05, max_records=2000)
     assert a.train == b.train and a.validation == b.validation
     assert a.stats.train + a.stats.validation == 2000
     assert 0.02 < a.stats.validation / 2000 < 0.09
-    assert a.stats.rows == a.stats.train + a.stats.validation + a.stats.empty + a.stats.duplicates
+    dropped = a.stats.empty + a.stats.placeholders + a.stats.duplicates
+    assert a.stats.rows == a.stats.train + a.stats.validation + dropped
     texts = [r.text.lower() for r in a.train + a.validation]
     assert len(set(texts)) == len(texts)  # de-duplicated
     assert all(len(r.context) == 1 and r.context[0] for r in a.train[:50])

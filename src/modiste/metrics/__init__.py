@@ -28,7 +28,7 @@ _WHERE = {
     "fid_from_features": "modiste.metrics.fid",
     "frechet_distance": "modiste.metrics.fid",
     "kernel_inception_distance": "modiste.metrics.kid",
-    "precision_recall": "modiste.metrics.precision_recall",
+    "precision_recall": "modiste.metrics.knn_precision_recall",
 }
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from modiste.metrics.features import InceptionFeatures
     from modiste.metrics.fid import fid_from_features, frechet_distance
     from modiste.metrics.kid import kernel_inception_distance
-    from modiste.metrics.precision_recall import precision_recall
+    from modiste.metrics.knn_precision_recall import precision_recall
 
 
 def __getattr__(name: str) -> Any:

@@ -6,7 +6,7 @@ import torch
 
 from modiste.metrics.fid import fid_from_features
 from modiste.metrics.kid import kernel_inception_distance
-from modiste.metrics.precision_recall import DEFAULT_K, precision_recall
+from modiste.metrics.knn_precision_recall import DEFAULT_K, precision_recall
 from modiste.metrics.specs import MetricSpec
 
 MIN_PER_CLASS = 2  # a covariance needs two samples; per-class FIDs on few images are noisy, not wrong

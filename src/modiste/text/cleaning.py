@@ -7,6 +7,10 @@ copy check see the same text:
 - sentences glued where a bullet list was flattened (`...zip closureGrey net dupatta`), which
   the Myntra catalogue has in a third of its rows;
 - runs of spaces, tabs and newlines.
+
+Rows whose description still holds an unfilled template placeholder (`woven fit and flare %S`,
+45 rows of the Myntra catalogue) cannot be repaired; `has_template_placeholder` finds them so the
+corpus drops them rather than teaching the model to write `%S`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ _GLUED = re.compile(r"(?<=[a-z\)])(?=[A-Z][a-z])")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _WHITESPACE = re.compile(r"\s+")
 # Characters that only appear in text when UTF-8 was decoded with a single-byte codec.
+# printf-style (%s, %S, %d), Jinja/Handlebars ({{ name }}) and shell-style (${name}) slots.
+_PLACEHOLDER = re.compile(r"%[sSd]\b|\{\{[^{}]{0,60}\}\}|\$\{[^{}]{0,60}\}")
 _MOJIBAKE_HINT = re.compile("[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u2122\u0152\u0153\u0160\u0161\u017d\u017e\u0178]")
 
 
@@ -54,3 +60,8 @@ def clean_text(text: str | None, split_glued: bool = True) -> str:
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     text = re.sub(r"([.;,])(?:\s*[.;,])+", r"\1", text)  # '. .' left by removed tags
     return text.lstrip(" .;,").rstrip(" ;,")
+
+
+def has_template_placeholder(text: str) -> bool:
+    """True when `text` contains a template slot that was never filled in."""
+    return _PLACEHOLDER.search(text) is not None

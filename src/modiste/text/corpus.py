@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from modiste.errors import ModisteError
-from modiste.text.cleaning import clean_text
+from modiste.text.cleaning import clean_text, has_template_placeholder
 
 TEXT_SUFFIXES = {".txt", ".text"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -43,6 +43,7 @@ class Record:
 class CorpusStats:
     rows: int = 0
     empty: int = 0
+    placeholders: int = 0
     duplicates: int = 0
     train: int = 0
     validation: int = 0
@@ -50,7 +51,8 @@ class CorpusStats:
     def summary(self) -> str:
         return (
             f"{self.rows} rows -> {self.train} train + {self.validation} validation "
-            f"({self.empty} empty, {self.duplicates} duplicates dropped)"
+            f"({self.empty} empty, {self.placeholders} with unfilled placeholders, "
+            f"{self.duplicates} duplicates dropped)"
         )
 
 
@@ -146,6 +148,9 @@ def load_corpus(
         text = clean_text(raw_text)
         if len(text) < min_chars:
             stats.empty += 1
+            continue
+        if has_template_placeholder(text):
+            stats.placeholders += 1
             continue
         key = text.lower()
         if key in seen:
