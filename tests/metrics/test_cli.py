@@ -46,3 +46,10 @@ def test_wrong_argument_combinations_are_one_line_errors(args, capsys):
         main(["metrics", *args])
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.strip() == "error: give either --checkpoint CKPT --data DATA, or --real DIR --fake DIR"
+
+
+def test_an_unknown_metric_fails_before_any_data_is_read(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["metrics", "--real", "no-such-folder", "--fake", "no-such-folder", "--metrics", "fidd"])
+    assert exit_info.value.code == 2
+    assert "unknown metric 'fidd'" in capsys.readouterr().err

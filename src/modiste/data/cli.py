@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from modiste.data.prepare import prepare_dataset
+from modiste.data.shards import IMAGE_FORMATS
 
 
 @click.command(help="Resize a catalogue once and pack it into shards for fast training (resumable).")
@@ -23,7 +24,7 @@ from modiste.data.prepare import prepare_dataset
               help="Fashion-MNIST split.")
 @click.option("--shard-size", type=int, default=1000, show_default=True, help="Images per shard.")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: CPU cores, at most 8).")
-@click.option("--format", "image_format", type=click.Choice(["png", "jpg"]), default="png", show_default=True,
+@click.option("--format", "image_format", type=click.Choice(IMAGE_FORMATS), default="png", show_default=True,
               help="png: lossless; jpg: lossy but several times faster to decode at 1024 px.")
 @click.option("--jpeg-quality", type=int, default=95, show_default=True, help="JPEG quality for --format jpg.")
 @click.option("--overwrite", is_flag=True, help="Replace a prepared dataset already in --out.")

@@ -68,12 +68,14 @@ def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device,
             seed, workers) -> None:
     from modiste.distributed import init_distributed, shutdown_distributed
     from modiste.metrics.evaluate import DEFAULT_NUM, evaluate_folders, evaluate_generator
+    from modiste.metrics.specs import parse_metrics
 
     generator_mode = checkpoint is not None or data is not None
     folder_mode = real is not None or fake is not None
     if generator_mode == folder_mode or (generator_mode and not (checkpoint and data)) or \
             (folder_mode and not (real and fake)):
         raise ModisteError("give either --checkpoint CKPT --data DATA, or --real DIR --fake DIR")
+    parse_metrics(metric_names)  # a typo fails now, not after loading a checkpoint and reading the data
     ctx = init_distributed(device)
     kwargs = _dataset_kwargs(resolution, aspect, fit, labels, label_field, split)
     common = dict(metrics=metric_names, batch_size=batch_size, device=ctx.device, cache_dir=cache_dir,

@@ -25,9 +25,9 @@ _BREAK_TAG = re.compile(r"<\s*(br|/p|/li|/div)\s*/?\s*>", re.IGNORECASE)
 _GLUED = re.compile(r"(?<=[a-z\)])(?=[A-Z][a-z])")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _WHITESPACE = re.compile(r"\s+")
-# Characters that only appear in text when UTF-8 was decoded with a single-byte codec.
 # printf-style (%s, %S, %d), Jinja/Handlebars ({{ name }}) and shell-style (${name}) slots.
 _PLACEHOLDER = re.compile(r"%[sSd]\b|\{\{[^{}]{0,60}\}\}|\$\{[^{}]{0,60}\}")
+# Characters that only appear in text when UTF-8 was decoded with a single-byte codec.
 _MOJIBAKE_HINT = re.compile("[ÃÂâ][\u0080-\u00bf\u20ac\u201a-\u203a\u2122\u0152\u0153\u0160\u0161\u017d\u017e\u0178]")
 
 
