@@ -2,8 +2,10 @@
 
 One process per device. `init_distributed()` reads the variables torchrun sets (WORLD_SIZE, RANK,
 LOCAL_RANK, MASTER_ADDR, MASTER_PORT) and joins the process group with nccl on CUDA and gloo on
-CPU. Without them it returns a single-process context, so the same code runs from one CPU to many
-GPUs on many nodes. Rank 0 alone writes files (`ctx.is_main`).
+CPU, also for a single process (`torchrun --nproc_per_node 1` takes the same DDP and collective
+code paths as eight processes, so one GPU can check them). Without torchrun it returns a
+single-process context, so the same code runs from one CPU to many GPUs on many nodes. Rank 0
+alone writes files (`ctx.is_main`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class DistContext:
     world_size: int
     local_rank: int
     device: torch.device
+    joined: bool = False  # in a torchrun process group (possibly of one process)
 
     @property
     def is_main(self) -> bool:
@@ -30,7 +33,8 @@ class DistContext:
 
     @property
     def is_distributed(self) -> bool:
-        return self.world_size > 1
+        """Wrap models in DDP and reduce statistics: several processes, or one under torchrun."""
+        return self.world_size > 1 or self.joined
 
 
 def resolve_device(device: str, local_rank: int = 0) -> torch.device:
@@ -48,19 +52,29 @@ def resolve_device(device: str, local_rank: int = 0) -> torch.device:
     return torch.device("cpu")
 
 
+def launched_by_torchrun() -> bool:
+    return "WORLD_SIZE" in os.environ and "LOCAL_RANK" in os.environ and "MASTER_ADDR" in os.environ
+
+
 def init_distributed(device: str = "auto") -> DistContext:
     """Join the torchrun process group if launched by torchrun, else return a 1-process context."""
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     dev = resolve_device(device, local_rank)
-    if world_size > 1 and not dist.is_initialized():
+    joined = launched_by_torchrun()
+    if joined and not dist.is_initialized():
         if dev.type == "cuda":
             torch.cuda.set_device(dev)
         backend = "nccl" if dev.type == "cuda" else "gloo"
         kwargs = {"device_id": dev} if dev.type == "cuda" else {}
         dist.init_process_group(backend=backend, init_method="env://", **kwargs)
-    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank, device=dev)
+    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank, device=dev, joined=joined)
+
+
+def process_group_backend() -> str | None:
+    """'nccl' or 'gloo' inside a torchrun process group, None outside one."""
+    return dist.get_backend() if dist.is_available() and dist.is_initialized() else None
 
 
 def shutdown_distributed() -> None:
@@ -69,7 +83,7 @@ def shutdown_distributed() -> None:
 
 
 def _active() -> bool:
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+    return dist.is_available() and dist.is_initialized()
 
 
 def barrier() -> None:

@@ -24,7 +24,7 @@ def test_two_process_torchrun_keeps_parameters_identical(tmp_path, shared_data):
     (run,) = list(out.iterdir())
     logs = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     start = next(r for r in logs if r.get("event") == "start")
-    assert start["processes"] == 2
+    assert start["processes"] == 2 and start["backend"] == "gloo"
     snapshots = [r for r in logs if r.get("event") == "snapshot"]
     assert len(snapshots) == 3
     # parameters of G and D compared across ranks at every snapshot: bit-identical

@@ -41,6 +41,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from modiste.errors import ModisteError
+from modiste.gan.grid_sample import grid_sample
 
 PIPELINE_GROUPS = "bgc"
 
@@ -145,7 +146,8 @@ def warp(images: torch.Tensor, inverse: torch.Tensor, interpolation: str = "bili
     # pixel on large canvases (call it with autocast disabled, as AdaptiveAugment does)
     dtype = torch.promote_types(images.dtype, torch.float32)
     grid = F.affine_grid(theta.to(dtype), [n, c, h, w], align_corners=False)
-    out = F.grid_sample(images.to(dtype), grid, mode=interpolation, padding_mode="reflection", align_corners=False)
+    # twice differentiable in the images on every torch version: R1 differentiates through this
+    out = grid_sample(images.to(dtype), grid, mode=interpolation, padding_mode="reflection", align_corners=False)
     return out.to(images.dtype)
 
 

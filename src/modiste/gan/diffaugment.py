@@ -27,8 +27,10 @@ CUTOUT_RATIO = 0.5
 
 def _uniform(x: torch.Tensor, low: float, high: float, generator: torch.Generator | None) -> torch.Tensor:
     """One U(low, high) value per sample, shaped [N, 1, 1, 1] to broadcast over the image."""
-    u = torch.rand((x.shape[0], 1, 1, 1), generator=generator, device=x.device, dtype=x.dtype)
-    return low + (high - low) * u
+    # drawn in float32 whatever the image dtype: bf16/fp16 draws use the generator differently on some
+    # torch versions (2.11), so a seed would give other colour jitter under mixed precision
+    u = torch.rand((x.shape[0], 1, 1, 1), generator=generator, device=x.device, dtype=torch.float32)
+    return (low + (high - low) * u).to(x.dtype)
 
 
 def _randint(n: int, low: int, high: int, device: torch.device, generator: torch.Generator | None) -> torch.Tensor:

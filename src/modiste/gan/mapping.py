@@ -76,7 +76,8 @@ class MappingNetwork(nn.Module):
 
         if update_w_avg and self.w_avg_beta is not None:
             with torch.no_grad():
-                self.w_avg.copy_(x.detach().mean(dim=0).lerp(self.w_avg, self.w_avg_beta))
+                # in fp32 whatever autocast made of x: w_avg is a slow average, bf16 would stall it
+                self.w_avg.copy_(x.detach().float().mean(dim=0).lerp(self.w_avg, self.w_avg_beta))
         if self.num_ws is None:
             return x
         ws = x.unsqueeze(1).expand(-1, self.num_ws, -1)
@@ -88,7 +89,7 @@ class MappingNetwork(nn.Module):
         """Pull ws towards w_avg: w_avg + psi (w - w_avg), for the first `cutoff` ws (all when None)."""
         if self.w_avg_beta is None:
             raise ValueError("this mapping network tracks no w_avg, so it cannot truncate")
-        truncated = self.w_avg.lerp(ws, psi)
+        truncated = self.w_avg.lerp(ws.float(), psi)  # ws may be bf16/fp16 under autocast
         if cutoff is None or cutoff >= ws.shape[1]:
             return truncated
         return torch.cat([truncated[:, :cutoff], ws[:, cutoff:]], dim=1)

@@ -44,6 +44,8 @@ class GANTrainer:
         cfg.resolve()
         self.cfg, self.net, self.ctx = cfg, net, ctx
         device = ctx.device
+        if device.type == "cuda":  # shapes never change during training: let cuDNN pick the fastest kernels
+            torch.backends.cudnn.benchmark = True
         self.G = build_generator(net).to(device).train()
         self.D = build_discriminator(net).to(device).train()
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)

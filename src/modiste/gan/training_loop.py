@@ -24,6 +24,7 @@ from modiste.distributed import (
     broadcast_object,
     init_distributed,
     max_param_divergence,
+    process_group_backend,
 )
 from modiste.errors import ModisteError
 from modiste.gan.checkpoint import read_state, read_tensors, resolve_checkpoint, save_checkpoint
@@ -136,7 +137,8 @@ def _start_run_files(run_dir: Path, cfg, net, dataset, ctx, resumed_from: Path |
     })
     log = RunLog(run_dir)
     log.write({"event": "resume" if resumed_from else "start", "from": str(resumed_from) if resumed_from else None,
-               "processes": ctx.world_size, "device": str(ctx.device), "command": sys.argv})
+               "processes": ctx.world_size, "device": str(ctx.device), "backend": process_group_backend(),
+               "command": sys.argv})
     return log
 
 
