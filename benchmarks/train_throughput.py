@@ -10,11 +10,15 @@ each phase of the full lazy-regularisation schedule is timed on its own with syn
 
 This equals the average over a real 16-step tick. `--real-steps N` also runs N real `train_step`s
 end to end and reports their img/s for a cross-check. Generation: G_ema, no grad, batch 64,
-truncation 1, constant noise. Peak memory: the process's max RSS.
+truncation 1, constant noise. Peak memory: the process's max RSS (and on CUDA the GPU's peak
+allocation). On CUDA every timed region ends with a device synchronisation, `--precision` picks
+fp32/bf16/fp16 autocast and `--compile` times the torch.compile'd main passes; there the
+`--real-steps` figure (consecutive real steps, no per-phase synchronisation) is the one to quote.
 
 Usage:
     python benchmarks/train_throughput.py --resolution 32 --batch 32            # the `base` preset = peer's auto
     python benchmarks/train_throughput.py --resolution 64 --channel-base 16384 --channel-max 512 --mapping-layers 2
+    python benchmarks/train_throughput.py --device cuda --precision bf16 --resolution 64 256 --real-steps 64
 """
 
 from __future__ import annotations
@@ -28,30 +32,39 @@ import time
 
 import torch
 
-from modiste.distributed import DistContext
+from modiste.distributed import DistContext, resolve_device
 from modiste.gan.train_config import TrainConfig
 from modiste.gan.trainer import GANTrainer
 
 
-def timed(fn) -> float:
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def timed(fn, device: torch.device) -> float:
+    synchronize(device)
     start = time.perf_counter()
     fn()
+    synchronize(device)
     return time.perf_counter() - start
 
 
 def build_trainer(args: argparse.Namespace) -> GANTrainer:
     cfg = TrainConfig(data="synthetic", resolution=args.resolution, batch=args.batch, preset=args.preset,
                       arch=args.arch, channel_base=args.channel_base, channel_max=args.channel_max,
-                      mapping_layers=args.mapping_layers, aug=args.aug, device="cpu", precision="fp32")
+                      mapping_layers=args.mapping_layers, aug=args.aug, device=args.device,
+                      precision=args.precision, compile=args.compile)
     cfg.validate()
     net = cfg.network_config(img_channels=3, class_names=[])
     torch.manual_seed(0)
-    return GANTrainer(cfg, net, DistContext(rank=0, world_size=1, local_rank=0, device=torch.device("cpu")))
+    device = resolve_device(args.device)
+    return GANTrainer(cfg, net, DistContext(rank=0, world_size=1, local_rank=0, device=device))
 
 
 def measure(args: argparse.Namespace) -> dict:
     trainer = build_trainer(args)
-    net, batch = trainer.net, args.batch
+    net, batch, device = trainer.net, args.batch, trainer.ctx.device
     reals = torch.randint(0, 256, (batch, 3, net.height, net.width), dtype=torch.uint8)
     real, c = trainer.prepare_reals(reals, None)
     phases = {
@@ -66,10 +79,12 @@ def measure(args: argparse.Namespace) -> dict:
     for _ in range(args.warmup):
         for fn in phases.values():
             fn()
+    if device.type == "cuda":  # steady state: leave out cuDNN's autotuning workspaces
+        torch.cuda.reset_peak_memory_stats(device)
     times: dict[str, list[float]] = {k: [] for k in phases}
     for _ in range(args.repeats):
         for name, fn in phases.items():  # interleaved, so drift hits every phase alike
-            times[name].append(timed(fn))
+            times[name].append(timed(fn, device))
     per_batch = [sum(weights[k] * times[k][i] for k in phases) for i in range(args.repeats)]
     record = {
         "resolution": args.resolution, "height": net.height, "width": net.width, "batch": batch,
@@ -79,17 +94,23 @@ def measure(args: argparse.Namespace) -> dict:
         "phase_seconds": {k: round(statistics.median(v), 4) for k, v in times.items()},
     }
     if args.real_steps:
-        images = reals
-        start = time.perf_counter()
-        for _ in range(args.real_steps):
-            trainer.train_step(images, None)
+        def real_steps() -> None:
+            for _ in range(args.real_steps):
+                trainer.train_step(reals, None)
+
         record["real_steps"] = args.real_steps
-        record["real_train_img_per_s"] = round(args.real_steps * batch / (time.perf_counter() - start), 4)
+        record["real_train_img_per_s"] = round(args.real_steps * batch / timed(real_steps, device), 4)
     record["generate_img_per_s"] = round(generation_rate(trainer, args), 4)
     record["generate_batch"] = args.gen_batch
     record["params_G"] = sum(p.numel() for p in trainer.G.parameters())
     record["params_D"] = sum(p.numel() for p in trainer.D.parameters())
     record["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    record["device"] = str(device)
+    record["precision"] = trainer.precision.name
+    record["compile"] = args.compile
+    if device.type == "cuda":
+        record["gpu"] = torch.cuda.get_device_name(device)
+        record["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
     record["torch"] = torch.__version__
     record["threads"] = torch.get_num_threads()
     return record
@@ -97,10 +118,15 @@ def measure(args: argparse.Namespace) -> dict:
 
 @torch.no_grad()
 def generation_rate(trainer: GANTrainer, args: argparse.Namespace) -> float:
-    G = trainer.G_ema
-    z = torch.randn(args.gen_batch, G.z_dim)
-    G(z, None, noise_mode="const")  # warm-up
-    runs = [timed(lambda: G(z, None, noise_mode="const")) for _ in range(args.gen_repeats)]
+    G, device = trainer.G_ema, trainer.ctx.device
+    z = torch.randn(args.gen_batch, G.z_dim, device=device)
+
+    def generate() -> None:
+        with trainer.precision.autocast():
+            G(z, None, noise_mode="const")
+
+    generate()  # warm-up
+    runs = [timed(generate, device) for _ in range(args.gen_repeats)]
     return args.gen_batch / statistics.median(runs)
 
 
@@ -120,6 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--gen-batch", type=int, default=64)
     p.add_argument("--gen-repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
+    p.add_argument("--compile", action="store_true", help="torch.compile the main passes (as `train --compile`)")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
