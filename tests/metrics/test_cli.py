@@ -28,6 +28,7 @@ def test_folders_print_a_table_and_write_json(tmp_path, capsys):
     printed = capsys.readouterr().out
     values = json.loads(out.read_text())
     assert set(values) == {"fid", "kid_mean", "kid_std", "precision", "recall"}
+    assert values["kid_std"] is None  # 6 vs 6 images: no spread to report, written as null (strict JSON)
     assert printed.splitlines()[0].split() == ["metric", "value"]
     assert f"fid        {values['fid']:.6g}" in printed
 

@@ -23,4 +23,4 @@ def test_generator_against_fashion_mnist_with_the_real_inception(shared_data, tm
     assert math.isfinite(first["fid"]) and first["fid"] > 50 and first["kid_mean"] > 0
     assert len(list((tmp_path / "cache").glob("reference-*.safetensors"))) == 1
     second = evaluate_generator(G, shared_data / "fashion-mnist", **kwargs)  # reals from the cache
-    assert second == pytest.approx(first, rel=1e-6)
+    assert second == pytest.approx(first, rel=1e-6, nan_ok=True)  # kid_std: NaN at this size

@@ -56,7 +56,7 @@ def test_results_have_the_documented_keys_and_sane_values(extractor, reals, tmp_
 def test_fakes_do_not_depend_on_batch_size(extractor, reals, tmp_path):
     a = _run(TinyGenerator(c_dim=2), reals, tmp_path / "cache", batch_size=3)
     b = _run(TinyGenerator(c_dim=2), reals, tmp_path / "cache", batch_size=16)
-    assert a == pytest.approx(b, rel=1e-6)
+    assert a == pytest.approx(b, rel=1e-6, nan_ok=True)
 
 
 def test_fake_images_are_quantised_like_saved_pngs():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 import torch
@@ -43,3 +44,14 @@ def test_kid_of_same_distribution_is_near_zero_and_unbiased():
     far_mean, _ = kernel_inception_distance(a, b + 1.0, num_subsets=20, max_subset_size=300)
     assert abs(mean) < 3 * std + 1e-3  # unbiased: centred on zero, can be negative
     assert far_mean > 100 * abs(mean)
+
+
+def test_kid_without_room_for_subsets_reports_no_spread():
+    gen = torch.Generator().manual_seed(2)
+    real, fake = torch.randn(20, 8, generator=gen), torch.randn(20, 8, generator=gen) + 0.5
+    with pytest.warns(UserWarning, match="kid_std is NaN"):
+        mean, std = kernel_inception_distance(real, fake, num_subsets=50, max_subset_size=1000)
+    assert mean == pytest.approx(_reference_mmd2(real.double(), fake.double()), rel=1e-5) and math.isnan(std)
+    # one side larger than the subset size: subsets differ, the spread is real
+    mean, std = kernel_inception_distance(real, torch.cat([fake, fake + 0.1]), num_subsets=10, max_subset_size=20)
+    assert std > 0

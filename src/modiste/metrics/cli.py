@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 import click
@@ -98,5 +100,6 @@ def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device,
     if json_path:
         from modiste.atomic import atomic_write_json
 
-        atomic_write_json(json_path, {k: float(v) for k, v in results.items()})
+        # NaN (kid_std with too few images) is not JSON: write null
+        atomic_write_json(json_path, {k: None if math.isnan(v) else float(v) for k, v in results.items()})
         click.echo(f"wrote {json_path}")

@@ -2,11 +2,16 @@
 
 k(x, y) = (x . y / d + 1)^3. The estimate is averaged over `num_subsets` random subsets of
 min(max_subset_size, N_real, N_fake) features from each side, as in StyleGAN2-ADA and clean-fid
-(100 subsets of up to 1000); the reported std is the spread of the per-subset estimates. Gram
-matrices are computed in float32 (on the features' device) and reduced in float64.
+(100 subsets of up to 1000); the reported std is the spread of the per-subset estimates. When both
+sets are no larger than the subset size, every subset holds all of both: the estimate is computed
+once and the std is NaN (with a warning) rather than a meaningless 0. Gram matrices are computed in
+float32 (on the features' device) and reduced in float64.
 """
 
 from __future__ import annotations
+
+import math
+import warnings
 
 import torch
 
@@ -42,6 +47,10 @@ def kernel_inception_distance(
     if size < 2:
         raise ValueError("KID needs at least 2 real and 2 fake feature vectors")
     real, fake = real.float(), fake.float()
+    if size == real.shape[0] == fake.shape[0]:  # every subset would be all of both sets
+        warnings.warn(f"KID on {size} real and {size} fake features: every subset holds all of them, so there is no "
+                      f"spread to report (kid_std is NaN); use more than {max_subset_size} images for one", stacklevel=2)
+        return polynomial_mmd2_unbiased(real, fake), math.nan
     values = torch.tensor(
         [
             polynomial_mmd2_unbiased(real[r.to(real.device)], fake[f.to(fake.device)])
