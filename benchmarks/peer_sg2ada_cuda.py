@@ -28,13 +28,15 @@ import os
 import statistics
 import sys
 import time
+from types import SimpleNamespace
 
 import torch
 
 PEER = os.environ.get("PEER_SG2ADA", "/tmp/peers/stylegan2-ada-pytorch")
 
 
-def import_peer():
+def import_peer() -> SimpleNamespace:
+    """The peer's modules this harness uses, imported from its checkout."""
     if not os.path.isfile(os.path.join(PEER, "training", "networks.py")):
         sys.exit(f"stylegan2-ada-pytorch checkout not found at {PEER}: set PEER_SG2ADA (see shared/bench/README.md)")
     sys.path.insert(0, PEER)
@@ -42,7 +44,8 @@ def import_peer():
     from torch_utils import training_stats
     from torch_utils.ops import bias_act, conv2d_gradfix, upfirdn2d
 
-    return dnnlib, training_stats, conv2d_gradfix, (bias_act, upfirdn2d)
+    return SimpleNamespace(dnnlib=dnnlib, training_stats=training_stats, conv2d_gradfix=conv2d_gradfix,
+                           plugin_modules=(bias_act, upfirdn2d))
 
 
 def auto_spec(res: int) -> dict:
@@ -111,11 +114,10 @@ def timed(fn, device: torch.device) -> float:
     return time.perf_counter() - start
 
 
-def measure(res: int, args: argparse.Namespace, peer) -> dict:
-    dnnlib, training_stats, conv2d_gradfix, plugin_modules = peer
+def measure(res: int, args: argparse.Namespace, peer: SimpleNamespace) -> dict:
     device = torch.device("cuda")
     torch.manual_seed(0)
-    trainer = PeerTrainer(dnnlib, res, args.batch, args.fp32, device)
+    trainer = PeerTrainer(peer.dnnlib, res, args.batch, args.fp32, device)
     step = iter(range(1, 10**9))
     for _ in range(args.warmup):
         trainer.iteration(next(step))
@@ -132,7 +134,7 @@ def measure(res: int, args: argparse.Namespace, peer) -> dict:
 
     generate()
     gen = [timed(generate, device) for _ in range(args.repeats)]
-    plugins = {m.__name__.rsplit(".", 1)[-1]: getattr(m, "_plugin", None) is not None for m in plugin_modules}
+    plugins = {m.__name__.rsplit(".", 1)[-1]: getattr(m, "_plugin", None) is not None for m in peer.plugin_modules}
     return {
         "implementation": "stylegan2-ada-pytorch", "resolution": res, "batch": args.batch,
         "precision": "fp32" if args.fp32 else "mixed fp16 (4 top blocks)", "steps": args.steps,
@@ -162,8 +164,8 @@ def main() -> None:
     torch.backends.cudnn.benchmark = True  # the peer's training_loop.py defaults
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    peer[1].init_multiprocessing(rank=0, sync_device=None)
-    peer[2].enabled = True
+    peer.training_stats.init_multiprocessing(rank=0, sync_device=None)
+    peer.conv2d_gradfix.enabled = True  # as its training_loop.py (it falls back to F.conv2d on torch >= 1.10)
     for res in args.resolution:
         print(json.dumps(measure(res, args, peer)), flush=True)
 

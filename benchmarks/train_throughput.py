@@ -32,7 +32,7 @@ import time
 
 import torch
 
-from modiste.distributed import DistContext, resolve_device
+from modiste.distributed import init_distributed
 from modiste.gan.train_config import TrainConfig
 from modiste.gan.trainer import GANTrainer
 
@@ -58,8 +58,7 @@ def build_trainer(args: argparse.Namespace) -> GANTrainer:
     cfg.validate()
     net = cfg.network_config(img_channels=3, class_names=[])
     torch.manual_seed(0)
-    device = resolve_device(args.device)
-    return GANTrainer(cfg, net, DistContext(rank=0, world_size=1, local_rank=0, device=device))
+    return GANTrainer(cfg, net, init_distributed(args.device))
 
 
 def measure(args: argparse.Namespace) -> dict:

@@ -63,6 +63,9 @@ def init_distributed(device: str = "auto") -> DistContext:
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     dev = resolve_device(device, local_rank)
     joined = launched_by_torchrun()
+    if world_size > 1 and not joined:
+        raise ModisteError(f"WORLD_SIZE={world_size} is set but MASTER_ADDR or LOCAL_RANK is not: launch with torchrun "
+                           "(or --gpus N), or unset WORLD_SIZE for one process")
     if joined and not dist.is_initialized():
         if dev.type == "cuda":
             torch.cuda.set_device(dev)

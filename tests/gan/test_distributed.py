@@ -1,4 +1,4 @@
-"""Two processes under torchrun (gloo on CPU): DDP keeps every replica identical."""
+"""Two processes under torchrun (gloo on CPU): DDP keeps every replica identical; a half-set launch is refused."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from modiste.distributed import init_distributed
+from modiste.errors import ModisteError
 
 
+@pytest.mark.slow
 def test_two_process_torchrun_keeps_parameters_identical(tmp_path, shared_data):
     out = tmp_path / "runs"
     cmd = [sys.executable, "-m", "modiste", "train", "--gpus", "2", "--device", "cpu",
@@ -36,3 +38,14 @@ def test_two_process_torchrun_keeps_parameters_identical(tmp_path, shared_data):
     from modiste.gan.checkpoint import list_checkpoints, read_tensors
 
     assert sorted(read_tensors(list_checkpoints(run)[-1], "rng")) == ["rank0", "rank1"]
+
+
+def test_a_half_set_torchrun_environment_is_refused(monkeypatch):
+    for name in ("MASTER_ADDR", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(ModisteError, match="WORLD_SIZE=2 is set but MASTER_ADDR"):
+        init_distributed("cpu")
+    monkeypatch.delenv("WORLD_SIZE")
+    ctx = init_distributed("cpu")
+    assert (ctx.world_size, ctx.is_distributed) == (1, False)

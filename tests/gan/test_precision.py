@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from modiste.distributed import DistContext
+from modiste.distributed import init_distributed
 from modiste.errors import ModisteError
 from modiste.gan.precision import resolve_precision
 from modiste.gan.train_config import TrainConfig
@@ -16,8 +16,7 @@ def test_bf16_training_steps_keep_fp32_state():
     cfg = TrainConfig(data="synthetic", resolution=16, preset="tiny", batch=4, aug="ada", device="cpu", precision="bf16")
     cfg.validate()
     torch.manual_seed(0)
-    trainer = GANTrainer(cfg, cfg.network_config(img_channels=3, class_names=[]),
-                         DistContext(rank=0, world_size=1, local_rank=0, device=torch.device("cpu")))
+    trainer = GANTrainer(cfg, cfg.network_config(img_channels=3, class_names=[]), init_distributed("cpu"))
     trainer.augment.p.fill_(0.5)
     before = trainer.G.mapping.w_avg.clone()
     reals = torch.randint(0, 256, (4, 3, 16, 16), dtype=torch.uint8)

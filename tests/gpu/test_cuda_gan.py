@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from modiste.distributed import DistContext
+from modiste.distributed import init_distributed
 from modiste.gan.networks import build_generator
 from modiste.gan.train_config import TrainConfig
 from modiste.gan.trainer import GANTrainer
@@ -24,7 +24,7 @@ def cuda_trainer(**overrides) -> GANTrainer:
     cfg.validate()
     net = cfg.network_config(img_channels=3, class_names=[])
     torch.manual_seed(0)
-    return GANTrainer(cfg, net, DistContext(rank=0, world_size=1, local_rank=0, device=torch.device("cuda", 0)))
+    return GANTrainer(cfg, net, init_distributed("cuda"))
 
 
 def flat_params(module: torch.nn.Module) -> torch.Tensor:
