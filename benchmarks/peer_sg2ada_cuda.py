@@ -27,10 +27,11 @@ import json
 import os
 import statistics
 import sys
-import time
 from types import SimpleNamespace
 
 import torch
+
+from train_throughput import timed  # the same synchronised timer as ours (this folder is on sys.path)
 
 PEER = os.environ.get("PEER_SG2ADA", "/tmp/peers/stylegan2-ada-pytorch")
 
@@ -104,14 +105,6 @@ class PeerTrainer:
             for b_ema, b in zip(self.G_ema.buffers(), self.G.buffers()):
                 b_ema.copy_(b)
         self.nimg += self.batch
-
-
-def timed(fn, device: torch.device) -> float:
-    torch.cuda.synchronize(device)
-    start = time.perf_counter()
-    fn()
-    torch.cuda.synchronize(device)
-    return time.perf_counter() - start
 
 
 def measure(res: int, args: argparse.Namespace, peer: SimpleNamespace) -> dict:

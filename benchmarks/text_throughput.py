@@ -2,9 +2,9 @@
 
 Both trainers get the same GPT-2 config, initial weights, tokenizer, packed token windows, batch
 size, optimiser settings (fused AdamW, warm-up + cosine, clip 1.0) and thread count; runs alternate
-(ours then HF, HF then ours, ...) so machine load and process warm-up hit both alike. Time per step is taken from the end of
-one optimiser step to the end of the next, after `--warmup` steps, so data loading and per-step
-bookkeeping count for both. Generation compares our batched generator with a one-prompt-at-a-time
+(ours then HF, HF then ours, ...) so machine load and process warm-up hit both alike. Time per step
+is taken from the end of one optimiser step to the end of the next, after `--warmup` steps, so data
+loading and per-step bookkeeping count for both. Generation compares our batched generator with a one-prompt-at-a-time
 `model.generate` loop on the same contexts.
 
     python benchmarks/text_throughput.py --presets scratch-tiny,scratch-small --steps 20 --repeats 3
