@@ -13,6 +13,7 @@ demo: setup
 	$(VENV)/bin/modiste demo
 
 test: setup
+	./scripts/ensure_chromium.sh
 	$(VENV)/bin/python -m pytest -n 2 --durations=15 $(PYTEST_ARGS)
 
 test-fast: setup

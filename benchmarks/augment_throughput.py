@@ -34,7 +34,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 
-from modiste.gan.ada import INTERPOLATIONS, warp
+from modiste.gan.augment.ada import INTERPOLATIONS, warp
 from modiste.gan.augment import AdaptiveAugment, build_augment
 
 
@@ -63,7 +63,7 @@ def timed(fn: Callable[[], object], device: torch.device) -> float:
 
 
 def discriminator(shape: tuple[int, int, int, int], preset: str, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:
-    from modiste.gan.network_config import NetworkConfig
+    from modiste.gan.networks.config import NetworkConfig
     from modiste.gan.networks import build_discriminator
 
     _, channels, h, w = shape

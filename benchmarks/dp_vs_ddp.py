@@ -29,8 +29,8 @@ import torch
 
 def run_steps(parallel: str, args: argparse.Namespace) -> dict:
     from modiste.distributed import init_distributed, shutdown_distributed
-    from modiste.gan.train_config import TrainConfig
-    from modiste.gan.trainer import GANTrainer
+    from modiste.gan.training.config import TrainConfig
+    from modiste.gan.training.trainer import GANTrainer
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     ctx = init_distributed(device)

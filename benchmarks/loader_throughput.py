@@ -122,7 +122,7 @@ def images_per_s(make: Callable[[], Iterator], batch: int, batches: int, workers
 def train_step_rate(resolution: int, preset: str, batch: int, repeats: int) -> float:
     import torch.nn.functional as F
 
-    from modiste.gan.network_config import NetworkConfig
+    from modiste.gan.networks.config import NetworkConfig
     from modiste.gan.networks import build_discriminator, build_generator
 
     cfg = NetworkConfig.from_preset(preset, resolution=resolution)

@@ -30,7 +30,7 @@ from typing import Callable
 
 import torch
 
-from modiste.gan.network_config import NetworkConfig
+from modiste.gan.networks.config import NetworkConfig
 from modiste.gan.networks import build_discriminator, build_generator
 
 
@@ -128,7 +128,7 @@ def fir_variants(args: argparse.Namespace) -> dict[str, Callable[[], None]]:
     """The blur after a stride-2 transposed conv ([N, C, 2r+1, 2r+1], pad 1) computed four ways, fwd + bwd."""
     import torch.nn.functional as F
 
-    from modiste.gan import fir
+    from modiste.gan.networks import fir
 
     channels = min(args.channel_base // args.resolution, args.channel_max)
     size = args.resolution + 1

@@ -33,8 +33,8 @@ import time
 import torch
 
 from modiste.distributed import init_distributed
-from modiste.gan.train_config import TrainConfig
-from modiste.gan.trainer import GANTrainer
+from modiste.gan.training.config import TrainConfig
+from modiste.gan.training.trainer import GANTrainer
 
 
 def synchronize(device: torch.device) -> None:

@@ -29,3 +29,43 @@ def _small_torch_threads():
 
     torch.set_num_threads(1)
     yield
+
+
+TINY_CLASSES = ["Tshirts", "Dresses", "Jeans"]
+
+
+def write_tiny_run(root: Path, class_names: list[str] | None = None, resolution: int = 16, aspect=(2, 3),
+                   seed: int = 0) -> Path:
+    """A run folder holding one snapshot of a randomly initialised tiny generator (no training).
+
+    Random weights still map different z / classes / ws to different images, which is what the
+    latent-space, product and studio tests check; they load it with `modiste.load_generator`.
+    """
+    import torch
+
+    from modiste.gan.checkpoint import save_checkpoint
+    from modiste.gan.networks import build_discriminator, build_generator
+    from modiste.gan.networks.config import NetworkConfig
+
+    names = list(class_names or [])
+    cfg = NetworkConfig.from_preset("tiny", resolution=resolution, aspect=aspect, c_dim=len(names), class_names=names)
+    torch.manual_seed(seed)
+    G, D = build_generator(cfg), build_discriminator(cfg)
+    with torch.no_grad():  # a w_avg away from 0, as after training, so truncation does something
+        G.mapping.w_avg.copy_(G.mapping(torch.randn(512, G.z_dim), torch.randint(0, max(1, len(names)), (512,))
+                                        if names else None)[:, 0].mean(0))
+    tensors = {"G": G.state_dict(), "D": D.state_dict(), "G_ema": G.state_dict()}
+    save_checkpoint(root, 0.0, tensors, {"network": cfg.to_dict()}, keep=1)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """A conditional tiny 16x24 generator run with classes TINY_CLASSES."""
+    return write_tiny_run(tmp_path_factory.mktemp("tiny-cond-run"), TINY_CLASSES)
+
+
+@pytest.fixture(scope="session")
+def tiny_run_uncond(tmp_path_factory) -> Path:
+    """An unconditional tiny 16x24 generator run."""
+    return write_tiny_run(tmp_path_factory.mktemp("tiny-uncond-run"), None, seed=1)

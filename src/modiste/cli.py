@@ -24,6 +24,16 @@ COMMANDS: dict[str, str] = {
     "text": "modiste.text.cli:text",
     "curate": "modiste.data.curate.cli:curate",
     "prepare": "modiste.data.cli:prepare",
+    "import": "modiste.gan.convert.cli:import_model",
+    "mix": "modiste.latent.cli.mix:mix",
+    "walk": "modiste.latent.cli.walk:walk",
+    "project": "modiste.latent.cli.project:project",
+    "directions": "modiste.latent.cli.directions:directions",
+    "edit": "modiste.latent.cli.edit:edit",
+    "synthesize": "modiste.latent.cli.synthesize:synthesize",
+    "tagger": "modiste.products.cli.tagger:tagger",
+    "product": "modiste.products.cli.product:product",
+    "serve": "modiste.serve.cli:serve",
 }
 
 HELP = {
@@ -34,6 +44,16 @@ HELP = {
     "text": "Fine-tune GPT-2 on product descriptions and generate new ones.",
     "curate": "Reject bad catalogue photos with reasons, scores and an HTML report.",
     "prepare": "Resize a catalogue once and pack it into shards for fast training.",
+    "import": "Convert rosinality / stylegan2-ada-pytorch weights into a Modiste run.",
+    "mix": "Style-mixing grid: coarse, middle or fine styles of one seed onto another.",
+    "walk": "Latent walk between seeds or classes as MP4 or GIF.",
+    "project": "Project real photos into W / W+ (optionally with pivotal tuning).",
+    "directions": "Find attribute directions (SeFa, GANSpace, supervised).",
+    "edit": "Edit seeds or projected photos along named directions.",
+    "synthesize": "Make a labelled data set of a (rare) class for classifier training.",
+    "tagger": "Train, evaluate and run the product attribute tagger.",
+    "product": "Compose generated products: image, tags, description, checks, exports.",
+    "serve": "Serve the studio web page and REST API.",
 }
 
 

@@ -14,7 +14,7 @@ import torch.nn as nn
 
 from modiste.errors import ModisteError
 from modiste.gan.augment import AdaptiveAugment, AdaStrengths, AdaTuner, DiffAugment, build_augment, diff_augment
-from modiste.gan.diffaugment import cutout_mask, translation
+from modiste.gan.augment.diffaugment import cutout_mask, translation
 
 
 def seeded(seed: int = 0) -> torch.Generator:
@@ -181,7 +181,7 @@ def test_augment_is_differentiable(name, shape):
 
 def test_r1_double_backward_through_ada():
     """R1 takes the gradient through the augmentation with create_graph, then backprops into D."""
-    from modiste.gan.losses import r1_penalty
+    from modiste.gan.training.losses import r1_penalty
 
     D = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.LeakyReLU(0.2), nn.Flatten(), nn.Linear(4 * 12 * 8, 1))
     x = torch.randn(4, 3, 12, 8, requires_grad=True)
@@ -311,7 +311,7 @@ def test_tuner_validation():
 def _ddp_worker(rank: int, world: int, port: int, results) -> None:
     import torch.distributed as dist
 
-    from modiste.gan.losses import PathLengthRegularizer
+    from modiste.gan.training.losses import PathLengthRegularizer
 
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     dist.init_process_group("gloo", rank=rank, world_size=world)

@@ -5,7 +5,7 @@ import torch
 
 from modiste.errors import ModisteError
 from modiste.gan.checkpoint import list_checkpoints, read_state, read_tensors, resolve_checkpoint, save_checkpoint
-from modiste.gan.state_io import capture_rng, flatten_optimizer, restore_rng, unflatten_optimizer
+from modiste.gan.training.state_io import capture_rng, flatten_optimizer, restore_rng, unflatten_optimizer
 
 
 def _adam_with_state() -> torch.optim.Adam:

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from modiste.gan.grid_sample import grid_sample
+from modiste.gan.augment.grid_sample import grid_sample
 
 
 def random_grid(n: int, h: int, w: int, seed: int) -> torch.Tensor:

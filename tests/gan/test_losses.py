@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from modiste.errors import ModisteError
-from modiste.gan.losses import (
+from modiste.gan.training.losses import (
     PathLengthRegularizer,
     default_r1_gamma,
     discriminator_loss,
@@ -219,7 +219,7 @@ def test_loss_gradients_push_the_right_way():
 def test_all_terms_train_the_real_tiny_networks_on_a_portrait_canvas():
     """End to end on Modiste's own networks (tiny preset, 16 px wide, 2:3) with ADA in front of D."""
     from modiste.gan.augment import build_augment
-    from modiste.gan.network_config import NetworkConfig
+    from modiste.gan.networks.config import NetworkConfig
     from modiste.gan.networks import build_discriminator, build_generator
 
     torch.manual_seed(0)

@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from modiste.errors import ModisteError
-from modiste.gan.discriminator import Discriminator, MinibatchStdDev
-from modiste.gan.network_config import NetworkConfig
+from modiste.gan.networks.discriminator import Discriminator, MinibatchStdDev
+from modiste.gan.networks.config import NetworkConfig
 from modiste.gan.networks import Generator, build_discriminator, build_generator
 
 SHAPES = [((1, 1), (16, 16)), ((2, 3), (24, 16)), ((1, 2), (32, 16))]  # aspect -> (H, W) at width 16

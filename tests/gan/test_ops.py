@@ -8,9 +8,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from modiste.gan import fir
-from modiste.gan.modulated_conv import SynthesisLayer, ToImage, modulated_conv2d
-from modiste.gan.ops import EqualConv2d, EqualLinear
+from modiste.gan.networks import fir
+from modiste.gan.networks.modulated_conv import SynthesisLayer, ToImage, modulated_conv2d
+from modiste.gan.networks.ops import EqualConv2d, EqualLinear
 
 
 # --- equalised learning rate ------------------------------------------------------------------

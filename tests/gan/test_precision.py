@@ -7,9 +7,9 @@ import torch
 
 from modiste.distributed import init_distributed
 from modiste.errors import ModisteError
-from modiste.gan.precision import resolve_precision
-from modiste.gan.train_config import TrainConfig
-from modiste.gan.trainer import GANTrainer
+from modiste.gan.training.precision import resolve_precision
+from modiste.gan.training.config import TrainConfig
+from modiste.gan.training.trainer import GANTrainer
 
 
 def test_bf16_training_steps_keep_fp32_state():

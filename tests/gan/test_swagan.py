@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from modiste.gan import fir
-from modiste.gan.discriminator import Discriminator
-from modiste.gan.network_config import NetworkConfig
+from modiste.gan.networks import fir
+from modiste.gan.networks.discriminator import Discriminator
+from modiste.gan.networks.config import NetworkConfig
 from modiste.gan.networks import Generator, build_discriminator, build_generator
-from modiste.gan.swagan import SwaganDiscriminator, SwaganGenerator, WaveletSynthesisNetwork, upsample_wavelets
-from modiste.gan.synthesis import SynthesisNetwork
-from modiste.gan.wavelets import dwt, idwt
+from modiste.gan.networks.swagan import SwaganDiscriminator, SwaganGenerator, WaveletSynthesisNetwork, upsample_wavelets
+from modiste.gan.networks.synthesis import SynthesisNetwork
+from modiste.gan.networks.wavelets import dwt, idwt
 
 
 def swagan_cfg(**overrides) -> NetworkConfig:

@@ -1,7 +1,7 @@
 import pytest
 
 from modiste.errors import ModisteError
-from modiste.gan.train_config import TrainConfig
+from modiste.gan.training.config import TrainConfig
 
 
 def test_resolve_fills_gamma_and_ema_from_resolution_and_batch():

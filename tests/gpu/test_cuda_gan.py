@@ -13,8 +13,8 @@ import torch
 
 from modiste.distributed import init_distributed
 from modiste.gan.networks import build_generator
-from modiste.gan.train_config import TrainConfig
-from modiste.gan.trainer import GANTrainer
+from modiste.gan.training.config import TrainConfig
+from modiste.gan.training.trainer import GANTrainer
 
 
 def cuda_trainer(**overrides) -> GANTrainer:

@@ -104,7 +104,7 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> torc
 
     `path` is a run folder (latest snapshot), a snapshot folder or a file in one.
     """
-    from modiste.gan.network_config import NetworkConfig
+    from modiste.gan.networks.config import NetworkConfig
     from modiste.gan.networks import build_generator
 
     snapshot = resolve_checkpoint(path)
@@ -116,4 +116,5 @@ def load_generator(path: str | Path, device: str | torch.device = "cpu") -> torc
             f"checkpoint {snapshot} does not match this version's generator (missing {missing[:3]}, "
             f"unexpected {unexpected[:3]}): load it with the modiste version that wrote it"
         )
+    G.source_path = snapshot  # where it came from: run-folder caches (class centres) live beside it
     return G.to(device).eval().requires_grad_(False)

@@ -8,7 +8,7 @@ import click
 
 from modiste.cli_options import build_dataclass, dataclass_options
 from modiste.errors import ModisteError
-from modiste.gan.train_config import TrainConfig
+from modiste.gan.training.config import TrainConfig
 
 TRAIN_HELP = {
     "data": "Training images: a folder (recursive jpg/png/webp), a .zip, a Fashion-MNIST folder or a prepared dataset.",
@@ -77,7 +77,7 @@ def train(outdir: str, resume: str | None, gpus: int | None, dry_run: bool, quie
     if not options.get("data"):
         raise ModisteError("no training data: pass --data FOLDER (images, .zip, Fashion-MNIST or a prepared dataset)")
     from modiste.distributed import shutdown_distributed
-    from modiste.gan.training_loop import train as run_training
+    from modiste.gan.training.loop import train as run_training
 
     cfg = build_dataclass(TrainConfig, options)
     try:

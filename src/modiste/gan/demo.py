@@ -10,8 +10,8 @@ from pathlib import Path
 from modiste.atomic import atomic_write_text
 from modiste.data.fashion_mnist import ensure_fashion_mnist
 from modiste.gan.generate import generate_images
-from modiste.gan.train_config import TrainConfig
-from modiste.gan.training_loop import train
+from modiste.gan.training.config import TrainConfig
+from modiste.gan.training.loop import train
 
 # Settings chosen for recognisable garments after ~5 minutes on 2 CPU cores (docs/training.md): the
 # tiny preset, small batches for many steps, and no path-length/style-mixing regularisation, which

@@ -3,9 +3,9 @@
 ``build_augment(kind)`` is what the training loop calls:
 
 * ``'none'``: identity;
-* ``'diffaugment'``: DiffAugment's fixed colour/translation/cutout policy (gan/diffaugment.py);
-* ``'ada'``: adaptive discriminator augmentation (gan/ada.py); pair it with ``AdaTuner``
-  (gan/ada_tuner.py) to tune its probability during training, or give a fixed ``p``.
+* ``'diffaugment'``: DiffAugment's fixed colour/translation/cutout policy (gan/augment/diffaugment.py);
+* ``'ada'``: adaptive discriminator augmentation (gan/augment/ada.py); pair it with ``AdaTuner``
+  (gan/augment/ada_tuner.py) to tune its probability during training, or give a fixed ``p``.
 
 All three are nn.Modules taking and returning [N, C, H, W] images, differentiable with respect
 to the images so the generator trains through them.
@@ -16,9 +16,9 @@ from __future__ import annotations
 import torch.nn as nn
 
 from modiste.errors import ModisteError
-from modiste.gan.ada import AdaptiveAugment, AdaStrengths
-from modiste.gan.ada_tuner import AdaTuner
-from modiste.gan.diffaugment import DiffAugment, diff_augment
+from modiste.gan.augment.ada import AdaptiveAugment, AdaStrengths
+from modiste.gan.augment.ada_tuner import AdaTuner
+from modiste.gan.augment.diffaugment import DiffAugment, diff_augment
 
 AUGMENT_KINDS = ("none", "diffaugment", "ada")
 

@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from modiste.gan import fir
+from modiste.gan.networks import fir
 
 LRELU_SLOPE = 0.2
 LRELU_GAIN = math.sqrt(2.0)

@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from modiste.errors import ModisteError
-from modiste.gan.ops import EqualLinear, normalize_2nd_moment
+from modiste.gan.networks.ops import EqualLinear, normalize_2nd_moment
 
 
 def class_one_hot(c: torch.Tensor | None, c_dim: int, device: torch.device) -> torch.Tensor | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from modiste.gan.losses import mix_styles
+from modiste.gan.training.losses import mix_styles
 
 
 class GeneratorTrainingForward(nn.Module):

@@ -23,20 +23,20 @@ from torch.nn.parallel import DistributedDataParallel
 from modiste.data import to_model_range
 from modiste.distributed import DistContext, all_reduce_mean
 from modiste.gan.augment import AdaTuner, build_augment
-from modiste.gan.ema import ema_beta, update_ema
-from modiste.gan.losses import (
+from modiste.gan.training.ema import ema_beta, update_ema
+from modiste.gan.training.losses import (
     PathLengthRegularizer,
     discriminator_loss,
     generator_loss,
     lazy_adam_params,
     r1_penalty,
 )
-from modiste.gan.network_config import NetworkConfig
+from modiste.gan.networks.config import NetworkConfig
 from modiste.gan.networks import build_discriminator, build_generator
-from modiste.gan.precision import resolve_precision
-from modiste.gan.state_io import flatten_optimizer, unflatten_optimizer
-from modiste.gan.train_config import TrainConfig
-from modiste.gan.training_forward import GeneratorTrainingForward
+from modiste.gan.training.precision import resolve_precision
+from modiste.gan.training.state_io import flatten_optimizer, unflatten_optimizer
+from modiste.gan.training.config import TrainConfig
+from modiste.gan.training.forward import GeneratorTrainingForward
 
 
 class GANTrainer:

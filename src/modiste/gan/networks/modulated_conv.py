@@ -20,8 +20,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from modiste.gan import fir
-from modiste.gan.ops import FP16_CLAMP, LRELU_GAIN, EqualLinear, channel_view, clamp_fp16, lrelu_
+from modiste.gan.networks import fir
+from modiste.gan.networks.ops import FP16_CLAMP, LRELU_GAIN, EqualLinear, channel_view, clamp_fp16, lrelu_
 
 NOISE_MODES = ("random", "const", "none")
 

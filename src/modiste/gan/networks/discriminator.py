@@ -14,9 +14,9 @@ import math
 import torch
 import torch.nn as nn
 
-from modiste.gan.mapping import MappingNetwork
-from modiste.gan.network_config import NetworkConfig
-from modiste.gan.ops import FP16_CLAMP, EqualConv2d, EqualLinear
+from modiste.gan.networks.mapping import MappingNetwork
+from modiste.gan.networks.config import NetworkConfig
+from modiste.gan.networks.ops import FP16_CLAMP, EqualConv2d, EqualLinear
 
 SQRT_HALF = math.sqrt(0.5)
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from modiste.gan import fir
-from modiste.gan.modulated_conv import SynthesisLayer, ToImage
-from modiste.gan.network_config import NetworkConfig
-from modiste.gan.ops import FP16_CLAMP
+from modiste.gan.networks import fir
+from modiste.gan.networks.modulated_conv import SynthesisLayer, ToImage
+from modiste.gan.networks.config import NetworkConfig
+from modiste.gan.networks.ops import FP16_CLAMP
 
 
 class SynthesisBlock(nn.Module):

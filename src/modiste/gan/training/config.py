@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from modiste.errors import ModisteError
-from modiste.gan.network_config import ASPECTS, PRESETS, NetworkConfig
+from modiste.gan.networks.config import ASPECTS, PRESETS, NetworkConfig
 
 AUGMENTS = ("none", "diffaugment", "ada")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")

@@ -16,7 +16,7 @@ import torch
 
 from modiste.distributed import all_reduce_sum
 from modiste.errors import ModisteError
-from modiste.gan.ada import AdaptiveAugment
+from modiste.gan.augment.ada import AdaptiveAugment
 
 
 class AdaTuner:

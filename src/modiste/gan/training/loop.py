@@ -29,11 +29,11 @@ from modiste.distributed import (
 from modiste.errors import ModisteError
 from modiste.gan.checkpoint import read_state, read_tensors, resolve_checkpoint, save_checkpoint
 from modiste.gan.images import latents_for_seeds, make_grid, save_png, to_uint8
-from modiste.gan.network_config import NetworkConfig
-from modiste.gan.run_dir import RunLog, latest_resumable_run, new_run_dir
-from modiste.gan.state_io import capture_rng, restore_rng
-from modiste.gan.train_config import TrainConfig
-from modiste.gan.trainer import GANTrainer
+from modiste.gan.networks.config import NetworkConfig
+from modiste.gan.training.run_dir import RunLog, latest_resumable_run, new_run_dir
+from modiste.gan.training.state_io import capture_rng, restore_rng
+from modiste.gan.training.config import TrainConfig
+from modiste.gan.training.trainer import GANTrainer
 
 # Settings that may change when a run is resumed (length, logging, hardware); all else is the recipe.
 RESUMABLE_CHANGES = {"kimg", "max_minutes", "snap", "log_every", "keep", "workers", "metrics", "metrics_every",
@@ -86,7 +86,7 @@ def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = No
 
 
 def _aspect(cfg: TrainConfig) -> tuple[int, int]:
-    from modiste.gan.network_config import parse_aspect
+    from modiste.gan.networks.config import parse_aspect
 
     return parse_aspect(cfg.aspect)
 

@@ -1,8 +1,7 @@
-"""StyleGAN2 generator and the builders that pick StyleGAN2 or SWAGAN networks from a NetworkConfig.
+"""The StyleGAN2 generator: mapping (z, c -> W+) followed by synthesis (W+ -> image).
 
-    G = build_generator(NetworkConfig.from_preset("tiny", resolution=64, aspect=(2, 3)))
+    G = Generator(NetworkConfig.from_preset("tiny", resolution=64, aspect=(2, 3)))
     images = G(torch.randn(8, G.z_dim), truncation_psi=0.7)   # [8, 3, 96, 64], ~[-1, 1]
-    D = build_discriminator(G.cfg);  logits = D(images)        # [8, 1]
 """
 
 from __future__ import annotations
@@ -10,11 +9,10 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from modiste.gan.discriminator import Discriminator
-from modiste.gan.mapping import MappingNetwork
-from modiste.gan.network_config import NetworkConfig
-from modiste.gan.ops import FP16_CLAMP
-from modiste.gan.synthesis import SynthesisNetwork
+from modiste.gan.networks.config import NetworkConfig
+from modiste.gan.networks.mapping import MappingNetwork
+from modiste.gan.networks.ops import FP16_CLAMP
+from modiste.gan.networks.synthesis import SynthesisNetwork
 
 
 class Generator(nn.Module):
@@ -42,20 +40,3 @@ class Generator(nn.Module):
     ) -> torch.Tensor:
         ws = self.mapping(z, c, truncation_psi=truncation_psi, truncation_cutoff=truncation_cutoff)
         return self.synthesis(ws, noise_mode=noise_mode)
-
-
-def build_generator(cfg: NetworkConfig, clamp: float | None = FP16_CLAMP) -> Generator:
-    """StyleGAN2 or SWAGAN generator for cfg.arch; `clamp` bounds fp16 activations (None: off)."""
-    if cfg.arch == "swagan":
-        from modiste.gan.swagan import SwaganGenerator
-
-        return SwaganGenerator(cfg, clamp)
-    return Generator(cfg, clamp)
-
-
-def build_discriminator(cfg: NetworkConfig, clamp: float | None = FP16_CLAMP) -> Discriminator:
-    if cfg.arch == "swagan":
-        from modiste.gan.swagan import SwaganDiscriminator
-
-        return SwaganDiscriminator(cfg, clamp)
-    return Discriminator(cfg, clamp)

@@ -41,7 +41,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from modiste.errors import ModisteError
-from modiste.gan.grid_sample import grid_sample
+from modiste.gan.augment.grid_sample import grid_sample
 
 PIPELINE_GROUPS = "bgc"
 

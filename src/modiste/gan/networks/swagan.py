@@ -17,13 +17,13 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from modiste.gan import fir
-from modiste.gan.discriminator import Discriminator
-from modiste.gan.network_config import NetworkConfig
-from modiste.gan.networks import Generator
-from modiste.gan.ops import FP16_CLAMP, EqualConv2d
-from modiste.gan.synthesis import SynthesisNetwork
-from modiste.gan.wavelets import dwt, idwt
+from modiste.gan.networks import fir
+from modiste.gan.networks.config import NetworkConfig
+from modiste.gan.networks.discriminator import Discriminator
+from modiste.gan.networks.generator import Generator
+from modiste.gan.networks.ops import FP16_CLAMP, EqualConv2d
+from modiste.gan.networks.synthesis import SynthesisNetwork
+from modiste.gan.networks.wavelets import dwt, idwt
 
 
 def downsample_wavelets(wav: torch.Tensor) -> torch.Tensor:

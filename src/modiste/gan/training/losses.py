@@ -26,7 +26,7 @@ from modiste.errors import ModisteError
 
 
 class StyleGenerator(Protocol):
-    """The generator interface these helpers rely on (gan/networks.py provides it)."""
+    """The generator interface these helpers rely on (gan/networks/build.py provides it)."""
 
     num_ws: int
     z_dim: int

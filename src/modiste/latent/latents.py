@@ -1,0 +1,119 @@
+"""The latents file: a set of z, W or W+ codes with the identity of the generator they belong to.
+
+    name.safetensors   {"latents": float32 [N, z_dim] (z) | [N, w_dim] (w) | [N, num_ws, w_dim] (w+)}
+    name.json          {"format": "modiste-latents/1", "space", "count", "generator": identity,
+                        "classes": [class name or null per row], "seeds": [seed or null per row],
+                        "meta": {how they were made: truncation, command, projection scores, ...}}
+
+Both files are written atomically (the sidecar last, so a reader never sees a JSON without its
+tensors). Nothing is unpickled. `load_latents(path, G)` refuses latents made by another generator.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from modiste.atomic import atomic_path, atomic_write_json
+from modiste.errors import ModisteError
+from modiste.latent.identity import GeneratorIdentity, generator_identity
+
+FORMAT = "modiste-latents/1"
+SPACES = ("z", "w", "w+")
+
+
+@dataclass
+class LatentSet:
+    """N latent codes in one space, with a class (or None) and a seed (or None) per row.
+
+    latents: float32 [N, z_dim] for "z", [N, w_dim] for "w", [N, num_ws, w_dim] for "w+".
+    meta: free JSON-able facts about how they were made (truncation psi, centre, method, scores).
+    """
+
+    space: str
+    latents: torch.Tensor
+    identity: GeneratorIdentity
+    classes: list[str | None] = field(default_factory=list)
+    seeds: list[int | None] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.space not in SPACES:
+            raise ModisteError(f"unknown latent space {self.space!r}: use one of {', '.join(SPACES)}")
+        n = self.latents.shape[0]
+        self.classes = list(self.classes) if self.classes else [None] * n
+        self.seeds = list(self.seeds) if self.seeds else [None] * n
+        want = {"z": (self.identity.z_dim,), "w": (self.identity.w_dim,),
+                "w+": (self.identity.num_ws, self.identity.w_dim)}[self.space]
+        if tuple(self.latents.shape[1:]) != want or len(self.classes) != n or len(self.seeds) != n:
+            raise ModisteError(
+                f"{self.space} latents must have shape [N, {', '.join(map(str, want))}] with one class and seed "
+                f"per row, got {list(self.latents.shape)} with {len(self.classes)} classes, {len(self.seeds)} seeds")
+        if not torch.isfinite(self.latents).all():
+            raise ModisteError("latents contain NaN or infinite values: re-create them")
+        unknown = {c for c in self.classes if c is not None} - set(self.identity.class_names)
+        if unknown:
+            raise ModisteError(f"latents name classes {sorted(unknown)} that the generator does not know "
+                               f"({', '.join(self.identity.class_names) or 'it is unconditional'})")
+
+    def __len__(self) -> int:
+        return int(self.latents.shape[0])
+
+    def select(self, rows: list[int]) -> "LatentSet":
+        return LatentSet(self.space, self.latents[rows], self.identity, [self.classes[i] for i in rows],
+                         [self.seeds[i] for i in rows], dict(self.meta))
+
+
+def latents_paths(path: str | Path) -> tuple[Path, Path]:
+    """`x`, `x.safetensors` or `x.json` -> (x.safetensors, x.json)."""
+    path = Path(path)
+    stem = path.with_suffix("") if path.suffix in (".safetensors", ".json") else path
+    return stem.with_name(stem.name + ".safetensors"), stem.with_name(stem.name + ".json")
+
+
+def save_latents(path: str | Path, latent_set: LatentSet) -> Path:
+    """Write `path` (.safetensors + .json sidecar) atomically; return the .safetensors path."""
+    tensors_path, sidecar_path = latents_paths(path)
+    sidecar = {
+        "format": FORMAT,
+        "space": latent_set.space,
+        "count": len(latent_set),
+        "generator": latent_set.identity.to_json(),
+        "classes": latent_set.classes,
+        "seeds": latent_set.seeds,
+        "meta": latent_set.meta,
+    }
+    json.dumps(sidecar)  # fail before writing anything if meta is not JSON-able
+    with atomic_path(tensors_path) as tmp:
+        save_file({"latents": latent_set.latents.detach().float().cpu().contiguous()}, str(tmp))
+    atomic_write_json(sidecar_path, sidecar)
+    return tensors_path
+
+
+def load_latents(path: str | Path, G: torch.nn.Module | None = None) -> LatentSet:
+    """Read a latents file; with `G`, refuse it unless G is the generator it was made by.
+
+    Raises ModisteError for a missing or damaged file, another format, or another generator.
+    """
+    tensors_path, sidecar_path = latents_paths(path)
+    if not tensors_path.is_file() or not sidecar_path.is_file():
+        raise ModisteError(f"latents file {tensors_path} (with its sidecar {sidecar_path.name}) not found: "
+                           f"pass a latents file written by modiste (project, mix, walk, edit, synthesize)")
+    try:
+        sidecar = json.loads(sidecar_path.read_text())
+        tensor = load_file(str(tensors_path))["latents"]
+    except (OSError, json.JSONDecodeError, SafetensorError, KeyError) as e:
+        raise ModisteError(f"latents file {tensors_path} is damaged ({e}): re-create it") from e
+    if not isinstance(sidecar, dict) or sidecar.get("format") != FORMAT:
+        raise ModisteError(f"{sidecar_path} is not a modiste latents sidecar (format {FORMAT}): re-create it")
+    identity = GeneratorIdentity.from_json(sidecar.get("generator", {}))
+    if G is not None:
+        identity.require_same(generator_identity(G), f"latents file {tensors_path.name}")
+    return LatentSet(sidecar["space"], tensor.float(), identity, sidecar.get("classes") or [],
+                     sidecar.get("seeds") or [], sidecar.get("meta") or {})

@@ -1,0 +1,121 @@
+"""Truncation towards the right centre: the global mean W, or the mean W of the requested class.
+
+StyleGAN's truncation trick pulls w towards the average w_avg: w' = w_avg + psi (w - w_avg). A
+conditional generator's w_avg is the average over all classes, so at psi = 0 every class collapses
+to the same image. Truncating towards the mean W of the requested class instead (as in
+stylegan2-ada-pytorch's conditional truncation discussion and StyleGAN-XL's class-wise centres)
+keeps the class at any psi. Class centres are estimated from samples of each class and cached in
+the run folder (`<run>/cache/`), keyed by the generator's content hash.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from modiste.atomic import atomic_path
+from modiste.errors import ModisteError
+from modiste.gan.images import latents_for_seeds
+from modiste.latent.identity import generator_identity
+
+CENTERS = ("class", "global")
+CENTRE_SAMPLES = 2048  # per class; the centre's standard error is ~1/45 of W's spread per coordinate
+CENTRE_SEED_BASE = 1_000_000_000  # seeds far from the ones people type, so centres don't reuse them
+
+
+def _cache_dir(G: torch.nn.Module) -> Path:
+    snapshot = getattr(G, "source_path", None)
+    if snapshot is not None:
+        snapshot = Path(snapshot)
+        run = snapshot.parent.parent if snapshot.parent.name == "checkpoints" else snapshot.parent
+        return run / "cache"
+    from modiste.metrics.inception import modiste_cache_dir
+
+    return modiste_cache_dir() / "class-centres"
+
+
+@torch.no_grad()
+def class_centres(G: torch.nn.Module, samples_per_class: int = CENTRE_SAMPLES, batch: int = 256) -> torch.Tensor:
+    """Mean W of each class: float32 [num_classes, w_dim] on G's device, cached on disk.
+
+    Raises ModisteError for an unconditional generator.
+    """
+    names = list(G.cfg.class_names)
+    if G.c_dim == 0 or not names:
+        raise ModisteError("class-centred truncation needs a conditional generator: use --truncation-center global")
+    identity = generator_identity(G)
+    device = next(G.parameters()).device
+    cache = _cache_dir(G) / f"class-centres-{identity.checkpoint_hash[:16]}-n{samples_per_class}.safetensors"
+    if cache.is_file():
+        try:
+            centres = load_file(str(cache))["centres"]
+            if centres.shape == (len(names), G.w_dim):
+                return centres.to(device)
+        except Exception:  # a damaged cache is recomputed, never trusted
+            pass
+    centres = torch.zeros(len(names), G.w_dim)
+    for k in range(len(names)):
+        total = torch.zeros(G.w_dim, dtype=torch.float64)
+        for start in range(0, samples_per_class, batch):
+            n = min(batch, samples_per_class - start)
+            seeds = [CENTRE_SEED_BASE + k * samples_per_class + start + i for i in range(n)]
+            z = latents_for_seeds(seeds, G.z_dim).to(device)
+            c = torch.full((n,), k, dtype=torch.long, device=device)
+            total += G.mapping(z, c)[:, 0].double().sum(0).cpu()
+        centres[k] = (total / samples_per_class).float()
+    try:
+        with atomic_path(cache) as tmp:
+            save_file({"centres": centres.contiguous()}, str(tmp))
+    except OSError:
+        pass  # a read-only run folder: recompute next time
+    return centres.to(device)
+
+
+def resolve_center(G: torch.nn.Module, center: str | None) -> str:
+    """The centre to use: `center` if given (validated), else "class" for conditional models."""
+    if center is None:
+        return "class" if G.c_dim > 0 else "global"
+    if center not in CENTERS:
+        raise ModisteError(f"unknown truncation centre {center!r}: use class or global")
+    if center == "class" and G.c_dim == 0:
+        raise ModisteError("--truncation-center class needs a conditional generator: use global (the default)")
+    return center
+
+
+def truncation_centres(G: torch.nn.Module, c: torch.Tensor | None, center: str | None = None) -> torch.Tensor:
+    """The W each row is truncated towards: float32 [N, w_dim].
+
+    c: class indices [N] (long) for conditional generators, else None (N is then 1).
+    """
+    center = resolve_center(G, center)
+    if center == "global":
+        n = 1 if c is None else c.shape[0]
+        return G.mapping.w_avg.float().unsqueeze(0).expand(n, -1)
+    if c is None:
+        raise ModisteError("class-centred truncation needs a class per sample: pass --class")
+    return class_centres(G)[c.long().to(G.mapping.w_avg.device)]
+
+
+def map_to_ws(
+    G: torch.nn.Module,
+    z: torch.Tensor,
+    c: torch.Tensor | None = None,
+    truncation_psi: float = 1.0,
+    center: str | None = None,
+    cutoff: int | None = None,
+) -> torch.Tensor:
+    """z [N, z_dim] (+ class indices [N]) -> W+ [N, num_ws, w_dim], truncated towards `center`.
+
+    psi = 1 is no truncation, psi = 0 gives the centre itself; `cutoff` truncates only the first
+    `cutoff` ws (coarse layers), as in StyleGAN.
+    """
+    ws = G.mapping(z, c, truncation_psi=1.0)
+    if truncation_psi == 1.0:
+        return ws
+    centre = truncation_centres(G, c, center).to(ws.device).unsqueeze(1)  # [N or 1, 1, w_dim]
+    truncated = centre.lerp(ws.float(), truncation_psi)
+    if cutoff is None or cutoff >= ws.shape[1]:
+        return truncated
+    return torch.cat([truncated[:, :cutoff], ws[:, cutoff:]], dim=1)
