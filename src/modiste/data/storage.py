@@ -15,12 +15,10 @@ from typing import Iterator
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from modiste.atomic import atomic_path, respect_umask
 from modiste.errors import ModisteError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-FILE_MODE = 0o666 & ~_UMASK  # temp files are created 0600; datasets are meant to be shared
 
 
 def is_image_name(name: str) -> bool:
@@ -79,11 +77,8 @@ class Location:
     def write_bytes(self, name: str, data: bytes) -> None:
         """Write a file so that readers see the old one or the whole new one, never half."""
         if self.is_local:
-            from modiste.atomic import atomic_path
-
             with atomic_path(self.join(name)) as tmp:
                 tmp.write_bytes(data)
-                os.chmod(tmp, FILE_MODE)
         else:
             # object stores publish an object only once its upload completes
             self.fs.pipe_file(self.join(name), data)
@@ -93,7 +88,7 @@ class Location:
         dest = self.join(name)
         if self.is_local:
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            os.chmod(local_file, FILE_MODE)
+            respect_umask(local_file)  # temp files are created 0600; datasets are meant to be shared
             os.replace(local_file, dest)
         else:
             self.fs.put_file(os.fspath(local_file), dest)

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 
-from modiste.atomic import atomic_write_json
+from modiste.atomic import atomic_write_json, respect_umask
 from modiste.errors import ModisteError
 
 STATE_FILE = "trainer_state.json"
@@ -53,6 +53,7 @@ def write_model_dir(final: Path, model, tokenizer, files: dict[str, Any] | None 
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
     try:
+        respect_umask(tmp)  # mkdtemp makes 0700: the renamed model folder must read like a mkdir'd one
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         for name, obj in (files or {}).items():
