@@ -79,3 +79,87 @@ def test_swagan_discriminator_reads_wavelets_at_every_scale():
     for layer in D.from_wavelets:
         assert layer.weight.grad is not None and layer.weight.grad.abs().sum() > 0
     assert img.grad.abs().sum() > 0
+
+
+# --- the two discriminator designs (issue 11, item 4) ------------------------------------------------
+
+
+def test_paper_discriminator_has_3x3_wavelet_inputs_and_plain_blocks():
+    from modiste.gan.networks.swagan import PlainDiscriminatorBlock
+
+    cfg = swagan_cfg(swagan_d="paper", aspect=(1, 2))
+    D = build_discriminator(cfg)
+    assert D.from_image.kernel_size == 3 and D.from_image.in_channels == 12
+    assert all(layer.kernel_size == 3 and layer.in_channels == 12 for layer in D.from_wavelets)
+    assert all(isinstance(b, PlainDiscriminatorBlock) and not hasattr(b, "skip") for b in D.blocks)
+    residual = build_discriminator(swagan_cfg(swagan_d="residual"))
+    assert residual.from_image.kernel_size == 1 and all(b.skip is not None for b in residual.blocks)
+    # parameters: the residual design's 1x1 skips vs the paper's 9x larger wavelet convs, counted by hand
+    c = [cfg.channels_at(w) for w in (16, 8, 4)]  # block inputs 16 and 8 wide, epilogue 4 wide
+    skips = c[0] * c[1] + c[1] * c[2]
+    wavelet_extra = 8 * 12 * (c[0] + c[1] + c[2])  # (9 - 1) x 12 inputs per output channel
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(build_discriminator(swagan_cfg(swagan_d="paper"))) - count(residual) == wavelet_extra - skips
+
+
+def test_paper_discriminator_block_is_conv_then_downsampling_conv():
+    from modiste.gan.networks.ops import LRELU_GAIN, LRELU_SLOPE
+
+    torch.manual_seed(0)
+    D = build_discriminator(swagan_cfg(swagan_d="paper"))
+    block, x = D.blocks[0], torch.randn(2, D.blocks[0].conv0.in_channels, 16, 16)
+
+    def conv(layer, inp, stride=1, pad=1):  # literal equalised-LR conv + leaky ReLU x sqrt(2)
+        w = layer.weight / layer.weight.shape[1:].numel() ** 0.5
+        return torch.nn.functional.leaky_relu(
+            torch.nn.functional.conv2d(inp, w, layer.bias, stride=stride, padding=pad), LRELU_SLOPE) * LRELU_GAIN
+
+    h = conv(block.conv0, x)
+    expected = conv(block.conv1, fir.reference_upfirdn2d(h, up=1, down=1, pad=(2, 2), gain=1.0), stride=2, pad=0)
+    torch.testing.assert_close(block(x), expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("variant", ["residual", "paper"])
+def test_both_discriminators_use_every_wavelet_scale(variant):
+    torch.manual_seed(0)
+    D = build_discriminator(swagan_cfg(swagan_d=variant, c_dim=2, aspect=(2, 3)))
+    img = torch.randn(4, 3, 48, 32, requires_grad=True)
+    logits = D(img, torch.tensor([0, 1, 1, 0]))
+    assert logits.shape == (4, 1) and logits.dtype == torch.float32
+    logits.sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in D.parameters())
+    # the coarsest wavelet input alone changes the output: zero its fromWavelets and the logits move
+    with torch.no_grad():
+        before = D(img, torch.tensor([0, 1, 1, 0]))
+        D.from_wavelets[-1].weight.zero_()
+        D.from_wavelets[-1].bias.zero_()
+        assert (D(img, torch.tensor([0, 1, 1, 0])) - before).abs().max() > 1e-4
+
+
+def test_swagan_d_is_recorded_and_old_configs_mean_residual():
+    from modiste.gan.networks.config import DEFAULT_SWAGAN_D
+
+    new = NetworkConfig.from_preset("tiny", resolution=32, arch="swagan")
+    assert new.swagan_d == DEFAULT_SWAGAN_D
+    paper = NetworkConfig.from_preset("tiny", resolution=32, arch="swagan", swagan_d="paper")
+    assert paper.to_dict()["swagan_d"] == "paper" and NetworkConfig(**paper.to_dict()).swagan_d == "paper"
+    legacy = NetworkConfig.from_preset("tiny", resolution=32, arch="swagan", swagan_d="residual").to_dict()
+    assert "swagan_d" not in legacy  # configs written before the option compare equal to today's
+    assert NetworkConfig(**legacy).swagan_d == "residual"
+    assert "swagan_d" not in NetworkConfig.from_preset("tiny", arch="stylegan2", swagan_d="paper").to_dict()
+    with pytest.raises(Exception, match="swagan_d"):
+        NetworkConfig(arch="swagan", swagan_d="wavelet")
+
+
+def test_old_swagan_checkpoint_loads_its_residual_discriminator(tmp_path):
+    from modiste.gan.checkpoint import read_state, read_tensors, save_checkpoint
+
+    cfg = swagan_cfg()
+    state = cfg.to_dict()
+    state.pop("swagan_d", None)  # what a checkpoint from before the option holds
+    D = build_discriminator(cfg)
+    snap = save_checkpoint(tmp_path, 0.0, {"D": D.state_dict()}, {"network": state}, keep=1)
+    restored = build_discriminator(NetworkConfig(**read_state(snap)["network"]))
+    restored.load_state_dict(read_tensors(snap, "D"))  # strict: every name and shape matches
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(restored(x), D(x))

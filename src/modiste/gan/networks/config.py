@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass, field
 
 from modiste.errors import ModisteError
 
+SWAGAN_DISCRIMINATORS = ("residual", "paper")
+DEFAULT_SWAGAN_D = "residual"  # for new networks; chosen by benchmarks/swagan_d_variants.py (docs/networks.md)
+
 ASPECTS: dict[str, tuple[int, int]] = {"1:1": (1, 1), "2:3": (2, 3), "1:2": (1, 2)}
 
 # channel_base / channel_max set the width (channels at resolution r = min(base // r, max)).
@@ -49,6 +52,9 @@ class NetworkConfig:
     channel_base: int = 32768
     channel_max: int = 512
     arch: str = "stylegan2"  # or "swagan"
+    # SWAGAN discriminator design (see swagan.py). The field default is what checkpoints written
+    # before the option existed used; new networks built by `from_preset` get DEFAULT_SWAGAN_D.
+    swagan_d: str = "residual"  # "residual" | "paper"
     mbstd_group: int = 4
     class_names: list[str] = field(default_factory=list)
 
@@ -60,7 +66,8 @@ class NetworkConfig:
     def from_preset(cls, preset: str, **overrides) -> "NetworkConfig":
         if preset not in PRESETS:
             raise ModisteError(f"unknown preset {preset!r}: use one of {', '.join(PRESETS)}")
-        return cls(**{**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}})
+        defaults = {"swagan_d": DEFAULT_SWAGAN_D, **PRESETS[preset]}
+        return cls(**{**defaults, **{k: v for k, v in overrides.items() if v is not None}})
 
     def validate(self) -> None:
         r = self.resolution
@@ -70,6 +77,8 @@ class NetworkConfig:
             raise ModisteError(f"aspect {self.aspect} is not supported: use 1:1, 2:3 or 1:2 (width:height)")
         if self.arch not in ("stylegan2", "swagan"):
             raise ModisteError(f"unknown arch {self.arch!r}: use stylegan2 or swagan")
+        if self.swagan_d not in SWAGAN_DISCRIMINATORS:
+            raise ModisteError(f"unknown swagan_d {self.swagan_d!r}: use {' or '.join(SWAGAN_DISCRIMINATORS)}")
         if self.img_channels not in (1, 3):
             raise ModisteError(f"img_channels must be 1 or 3, got {self.img_channels}")
         for name in ("z_dim", "w_dim", "mapping_layers", "channel_base", "channel_max", "mbstd_group"):
@@ -100,6 +109,10 @@ class NetworkConfig:
         return min(self.channel_base // width, self.channel_max)
 
     def to_dict(self) -> dict:
+        """JSON-able fields. `swagan_d` is left out where it changes nothing (stylegan2) or has the
+        value that older checkpoints, which lack the key, mean; so their configs still compare equal."""
         d = asdict(self)
         d["aspect"] = list(self.aspect)
+        if self.arch != "swagan" or self.swagan_d == "residual":
+            del d["swagan_d"]
         return d

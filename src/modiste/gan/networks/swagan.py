@@ -7,8 +7,15 @@ the last coefficients, so the blocks stop one level earlier (a 64-wide image has
 at most). Predicting high-frequency bands directly is what lets SWAGAN render fine texture, such
 as knit and lace, earlier in training.
 
-The discriminator reads the image as wavelets and, at each scale, adds a 1x1 "fromWavelets"
-projection of the (IDWT -> FIR downsample -> DWT) input to the residual blocks' features.
+The discriminator reads the image as wavelets (DWT, half the image width) and, before each later
+block and the epilogue, adds a "fromWavelets" projection of the wavelets downsampled to that scale
+(IDWT -> FIR downsample -> DWT) to the features. `cfg.swagan_d` picks the design:
+
+- "paper": the SWAGAN paper's discriminator as rosinality's swagan.py builds it: 3x3 fromWavelets
+  convs (with leaky ReLU) and plain blocks (3x3 conv -> 3x3 FIR-downsampling conv, no skip branch).
+- "residual": 1x1 fromWavelets convs into StyleGAN2's residual blocks (Modiste's first design,
+  what checkpoints written before the option existed use).
+
 Both classes subclass the StyleGAN2 ones and only override their hooks.
 """
 
@@ -52,12 +59,36 @@ class SwaganGenerator(Generator):
     synthesis_class = WaveletSynthesisNetwork
 
 
+class PlainDiscriminatorBlock(nn.Module):
+    """SWAGAN paper block halving the resolution: 3x3 conv -> 3x3 conv with FIR downsampling, no skip."""
+
+    def __init__(self, in_channels: int, out_channels: int, clamp: float | None = FP16_CLAMP) -> None:
+        super().__init__()
+        self.conv0 = EqualConv2d(in_channels, in_channels, 3, clamp=clamp)
+        self.conv1 = EqualConv2d(in_channels, out_channels, 3, down=True, clamp=clamp)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv1(self.conv0(x))
+
+
 class SwaganDiscriminator(Discriminator):
+    """Wavelet discriminator: img [N, C, H, W] -> logits [N, 1]; `cfg.swagan_d` picks the design.
+
+    "paper" follows Gal et al. 2021 (fig. 3) as in rosinality's swagan.py: fromWavelets are 3x3
+    convs and the blocks are plain; "residual" uses 1x1 fromWavelets and StyleGAN2 residual blocks.
+    """
+
     def __init__(self, cfg: NetworkConfig, clamp: float | None = FP16_CLAMP) -> None:
         super().__init__(cfg, clamp)
+        kernel = 3 if cfg.swagan_d == "paper" else 1
+        if cfg.swagan_d == "paper":
+            widths = self.block_widths()
+            self.from_image = EqualConv2d(self.input_channels(), cfg.channels_at(widths[0]), 3, clamp=clamp)
+            self.blocks = nn.ModuleList(
+                PlainDiscriminatorBlock(cfg.channels_at(w), cfg.channels_at(w // 2), clamp) for w in widths)
         # one fromWavelets per block input after the first, and one for the epilogue's 4-wide input
         self.from_wavelets = nn.ModuleList(
-            EqualConv2d(self.input_channels(), cfg.channels_at(width // 2), 1, clamp=clamp)
+            EqualConv2d(self.input_channels(), cfg.channels_at(width // 2), kernel, clamp=clamp)
             for width in self.block_widths())
 
     def block_widths(self) -> list[int]:
@@ -71,5 +102,5 @@ class SwaganDiscriminator(Discriminator):
         x = self.from_image(wav)
         for block, from_wavelets in zip(self.blocks, self.from_wavelets):
             wav = downsample_wavelets(wav)
-            x = block(x).add_(from_wavelets(wav))
+            x = block(x) + from_wavelets(wav)  # out of place: both may be leaky ReLU outputs autograd keeps
         return x

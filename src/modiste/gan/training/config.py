@@ -1,8 +1,8 @@
 """Typed configuration of an image-training run, validated up front.
 
 Every field has a CLI flag of the same name (underscores -> dashes). `resolve()` fills the
-values that depend on others (R1 gamma from resolution and batch, EMA half-life from batch),
-exactly once, so the saved `config.json` is the complete recipe of the run.
+values that depend on others (R1 gamma from the canvas's pixel count and batch, EMA half-life from
+batch), exactly once, so the saved `config.json` is the complete recipe of the run.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from modiste.errors import ModisteError
-from modiste.gan.networks.config import ASPECTS, PRESETS, NetworkConfig
+from modiste.gan.networks.config import ASPECTS, PRESETS, NetworkConfig, parse_aspect
+from modiste.gan.training.losses import default_r1_gamma
 
 AUGMENTS = ("none", "diffaugment", "ada")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -33,6 +34,7 @@ class TrainConfig:
     aspect: str = "1:1"
     preset: str = "small"
     arch: str = "stylegan2"
+    swagan_d: str | None = None  # SWAGAN discriminator: residual | paper (None = networks.config default)
     channel_base: int | None = None  # override the preset
     channel_max: int | None = None
     mapping_layers: int | None = None
@@ -50,7 +52,7 @@ class TrainConfig:
     lr_d: float = 0.0025
     beta1: float = 0.0
     beta2: float = 0.99
-    r1_gamma: float | None = None  # None = 0.0002 * resolution^2 / batch
+    r1_gamma: float | None = None  # None = 0.0002 * width * height / batch
     r1_interval: int = 16
     pl_weight: float = 2.0
     pl_interval: int = 4
@@ -73,6 +75,8 @@ class TrainConfig:
     # metrics during training
     metrics: list[str] = field(default_factory=list)
     metrics_every: float = 0.0  # kimg; 0 = at every snapshot when metrics are given
+    # start from another model's weights (modiste.gan.training.init_from); None = random init
+    init_from: str | None = None
 
     def validate(self) -> None:
         def positive(name: str) -> None:
@@ -116,11 +120,17 @@ class TrainConfig:
 
     def resolve(self) -> "TrainConfig":
         """Fill defaults that depend on other values (idempotent)."""
-        if self.r1_gamma is None:
-            self.r1_gamma = 0.0002 * self.resolution**2 / self.batch
+        if self.r1_gamma is None:  # R1 sums squared gradients over every pixel: scale with width x height
+            width, height = self.canvas_size()
+            self.r1_gamma = default_r1_gamma(width, self.batch, height=height)
         if self.ema_kimg is None:
             self.ema_kimg = self.batch * 10 / 32
         return self
+
+    def canvas_size(self) -> tuple[int, int]:
+        """(width, height) in pixels: `resolution` is the width, `aspect` (width:height) gives the height."""
+        aspect_w, aspect_h = parse_aspect(self.aspect)
+        return self.resolution, self.resolution * aspect_h // aspect_w
 
     def network_config(self, img_channels: int, class_names: list[str]) -> NetworkConfig:
         return NetworkConfig.from_preset(
@@ -131,6 +141,7 @@ class TrainConfig:
             c_dim=len(class_names),
             class_names=list(class_names),
             arch=self.arch,
+            swagan_d=self.swagan_d,
             channel_base=self.channel_base,
             channel_max=self.channel_max,
             mapping_layers=self.mapping_layers,
