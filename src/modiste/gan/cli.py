@@ -36,7 +36,7 @@ TRAIN_HELP = {
     "lr_d": "Discriminator learning rate.",
     "beta1": "Adam beta1.",
     "beta2": "Adam beta2.",
-    "r1_gamma": "R1 weight (default 0.0002 * resolution^2 / batch).",
+    "r1_gamma": "R1 weight (default 0.0002 * width * height / batch, the pixel count of the canvas).",
     "r1_interval": "Steps between lazy R1 penalties.",
     "pl_weight": "Path-length regularisation weight (0 = off).",
     "pl_interval": "Steps between lazy path-length penalties.",
