@@ -87,7 +87,9 @@ def resolve_center(G: torch.nn.Module, center: str | None) -> str:
 def truncation_centres(G: torch.nn.Module, c: torch.Tensor | None, center: str | None = None) -> torch.Tensor:
     """The W each row is truncated towards: float32 [N, w_dim].
 
-    c: class indices [N] (long) for conditional generators, else None (N is then 1).
+    c: class indices [N] (long) for conditional generators, or soft labels float [N, c_dim] (rows
+    summing to 1, as in a walk between classes: their centre is the same mixture of class centres),
+    else None (N is then 1).
     """
     center = resolve_center(G, center)
     if center == "global":
@@ -95,7 +97,33 @@ def truncation_centres(G: torch.nn.Module, c: torch.Tensor | None, center: str |
         return G.mapping.w_avg.float().unsqueeze(0).expand(n, -1)
     if c is None:
         raise ModisteError("class-centred truncation needs a class per sample: pass --class")
-    return class_centres(G)[c.long().to(G.mapping.w_avg.device)]
+    centres = class_centres(G)
+    if c.is_floating_point() and c.dim() == 2:
+        return c.to(centres) @ centres
+    return centres[c.long().to(centres.device)]
+
+
+def truncate_ws(
+    G: torch.nn.Module,
+    ws: torch.Tensor,
+    c: torch.Tensor | None = None,
+    truncation_psi: float = 1.0,
+    center: str | None = None,
+    cutoff: int | None = None,
+) -> torch.Tensor:
+    """The truncation trick on W+ codes already mapped: w' = centre + psi (w - centre).
+
+    ws: [N, num_ws, w_dim]; c: class indices [N] (needed for the class centre). psi = 1 returns ws
+    unchanged, psi = 0 the centre itself; `cutoff` truncates only the first `cutoff` ws (coarse
+    layers), as in StyleGAN (Karras et al. 2019, appendix B).
+    """
+    if truncation_psi == 1.0:
+        return ws
+    centre = truncation_centres(G, c, center).to(ws.device).unsqueeze(1)  # [N or 1, 1, w_dim]
+    truncated = centre.lerp(ws.float(), truncation_psi)
+    if cutoff is None or cutoff >= ws.shape[1]:
+        return truncated
+    return torch.cat([truncated[:, :cutoff], ws[:, cutoff:]], dim=1)
 
 
 def map_to_ws(
@@ -111,11 +139,4 @@ def map_to_ws(
     psi = 1 is no truncation, psi = 0 gives the centre itself; `cutoff` truncates only the first
     `cutoff` ws (coarse layers), as in StyleGAN.
     """
-    ws = G.mapping(z, c, truncation_psi=1.0)
-    if truncation_psi == 1.0:
-        return ws
-    centre = truncation_centres(G, c, center).to(ws.device).unsqueeze(1)  # [N or 1, 1, w_dim]
-    truncated = centre.lerp(ws.float(), truncation_psi)
-    if cutoff is None or cutoff >= ws.shape[1]:
-        return truncated
-    return torch.cat([truncated[:, :cutoff], ws[:, cutoff:]], dim=1)
+    return truncate_ws(G, G.mapping(z, c, truncation_psi=1.0), c, truncation_psi, center, cutoff)

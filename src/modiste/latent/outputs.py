@@ -1,0 +1,41 @@
+"""Checking where results will go before any work is done, so a bad path fails in a second, not after a render."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from modiste.errors import ModisteError
+
+
+def _check_writable_folder(folder: Path, what: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as e:
+        raise ModisteError(f"{what} {folder} cannot be written ({e.strerror or e}): pick a folder you can write to") from e
+
+
+def prepare_outdir(path: str | Path) -> Path:
+    """Create the output folder if needed and check it can be written; return it as a Path.
+
+    Raises ModisteError (one line) if it is a file, or cannot be created or written.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise ModisteError(f"output folder {folder} is a file: pass a folder to --outdir")
+    _check_writable_folder(folder, "output folder")
+    return folder
+
+
+def check_out_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:
+    """Check an output file name (its suffix among `suffixes`, e.g. (".mp4", ".gif")) and that its
+    folder can be written; create the folder. Returns the Path. Raises ModisteError otherwise."""
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        raise ModisteError(f"--out {out} must end in {' or '.join(suffixes)}")
+    if out.is_dir():
+        raise ModisteError(f"--out {out} is a folder: pass a file name ending in {' or '.join(suffixes)}")
+    _check_writable_folder(out.parent if str(out.parent) else Path("."), "output folder")
+    return out
