@@ -16,15 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
 from modiste.data import fashion_mnist, shards
 from modiste.data.dataset import ImageDataset
+from modiste.data.image_file import ImageHeader, read_header
 from modiste.data.labels import load_labels
 from modiste.data.readers import ArrayReader, FolderReader, ZipReader
 from modiste.data.storage import Location, list_images
-from modiste.data.transforms import GREY_MODES, MODES, check_fit, parse_aspect, target_size
+from modiste.data.transforms import MODES, check_fit, parse_aspect, target_size
 from modiste.errors import ModisteError
 
 SCAN_THREADS = 16
@@ -40,16 +40,16 @@ def slug(location: Location) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "data"
 
 
-def _header(open_stream) -> tuple[tuple[int, int], str] | None:
+def _header(open_stream) -> ImageHeader | None:
     try:
-        with open_stream() as f, Image.open(f) as img:
-            return img.size, img.mode
+        with open_stream() as f:
+            return read_header(f)
     except Exception:  # noqa: BLE001 - any failure to parse a header means "not a readable image"
         return None
 
 
-def scan_headers(reader: FolderReader | ZipReader, desc: str) -> list[tuple[tuple[int, int], str] | None]:
-    """(size, mode) per image, None for unreadable ones; reads only each file's header."""
+def scan_headers(reader: FolderReader | ZipReader, desc: str) -> list[ImageHeader | None]:
+    """Upright size, mode and animation per image, None for unreadable ones; reads only each file's header."""
     if isinstance(reader, ZipReader):
         handle = reader._handles.get(reader.location, "")
         streams = [lambda n=n: handle.open(n) for n in reader.names]
@@ -119,9 +119,13 @@ def _open_files(location, reader, *, resolution, aspect, mode, channels, labels,
         remap = {old: new for new, old in enumerate(used)}  # classes of dropped images disappear
         class_names = [label_info.class_names[c] for c in used]
         label_array = np.array([remap[label_info.indices[i]] for i, _ in good], dtype=np.int64)
-    sizes = [h[0] for _, h in good]
+    animated = [i for i, h in good if h.animated]
+    if animated:
+        warnings.warn(f"{len(animated)} animated image(s) in '{location.url}' (e.g. {all_names[animated[0]]}): "
+                      "their first frame is used", stacklevel=3)
+    sizes = [h.size for _, h in good]
     if channels is None:
-        channels = 1 if all(h[1] in GREY_MODES for _, h in good) else 3
+        channels = 1 if all(h.grey for _, h in good) else 3
     size, resize = _decide_size(sizes, resolution, aspect, mode, location.url)
     reader = _restrict(reader, [i for i, _ in good])
     return ImageDataset(reader, size=size, resize=resize, mode=mode, channels=channels, labels=label_array,

@@ -18,7 +18,8 @@ from fsspec.implementations.local import LocalFileSystem
 from modiste.atomic import atomic_path, respect_umask
 from modiste.errors import ModisteError
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+# every format image_file.open_image reads as a viewer shows it (GIF/WebP/APNG animations: first frame)
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 
 
 def is_image_name(name: str) -> bool:

@@ -8,22 +8,22 @@ The two transforms of the original system, generalised from squares to any width
 
 Resampling is Lanczos with ``reducing_gap`` (PIL first shrinks by an integer factor, then
 resamples), and large JPEGs are decoded at a reduced DCT scale that stays >= 2x the target, which
-is both faster and as sharp as decoding full size.
+is both faster and as sharp as decoding full size. Files are opened by `image_file.open_image`,
+the project's one decoder, so every command sees an image as a viewer shows it.
 """
 
 from __future__ import annotations
 
-import io
 from fractions import Fraction
 
 import numpy as np
 import torch
 from PIL import Image
 
+from modiste.data.image_file import flatten_alpha, open_image
 from modiste.errors import ModisteError
 
 MODES = ("pad", "crop")
-GREY_MODES = {"1", "L", "LA", "I", "I;16", "F"}
 MAX_UPSCALE = 8.0  # beyond this the "resolution" is invented pixels, not the data's
 MIN_ASPECT, MAX_ASPECT = Fraction(1, 4), Fraction(4, 1)
 
@@ -119,21 +119,18 @@ def fit_image(img: Image.Image, size: tuple[int, int], mode: str) -> Image.Image
 def to_channels(img: Image.Image, channels: int) -> Image.Image:
     """Convert to L (1 channel) or RGB (3); transparent pixels become white, as on a product page."""
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(white, rgba)
+        img = flatten_alpha(img.convert("LA" if img.mode == "LA" else "RGBA"))
     want = "L" if channels == 1 else "RGB"
     return img if img.mode == want else img.convert(want)
 
 
 def decode(data: bytes, channels: int, size: tuple[int, int] | None, mode: str) -> np.ndarray:
-    """Encoded image bytes -> uint8 array [H, W, C] at ``size`` (None keeps the native size)."""
-    img = Image.open(io.BytesIO(data))
-    if size is not None and img.format == "JPEG":
-        # libjpeg can decode at 1/2, 1/4, 1/8 scale; keep >= 2x the target so Lanczos still sees detail
-        sw, sh = img.size
-        scale = max(size[0] / sw, size[1] / sh) if mode == "crop" else min(size[0] / sw, size[1] / sh)
-        img.draft(img.mode, (int(sw * scale * 2), int(sh * scale * 2)))
+    """Encoded image bytes -> uint8 array [H, W, C] at ``size`` (None keeps the native size).
+
+    The file is read as a viewer shows it (`modiste.data.image_file.open_image`: EXIF orientation,
+    ICC profile, bit depth, transparency, first frame); raises `UnreadableImage` for broken files.
+    """
+    img = open_image(data, fit_to=size, fit_mode=mode).image
     img = to_channels(img, channels)
     if size is not None:
         img = fit_image(img, size, mode)

@@ -15,11 +15,10 @@ import io
 import zlib
 from dataclasses import dataclass
 
-from PIL import Image
-
 from modiste.data.curate.config import FILTERS, SCORE_COLUMNS, CurationConfig
 from modiste.data.curate.decisions import Decision
 from modiste.data.curate.source import Catalogue
+from modiste.data.image_file import open_image
 
 THUMBNAIL_SIZE = 160
 KEPT = "kept"
@@ -71,10 +70,9 @@ class ReportSampler:
 
 def thumbnail_uri(catalogue: Catalogue, path: str) -> str | None:
     try:
-        image = Image.open(io.BytesIO(catalogue.read(path)))
-        image.draft("RGB", (THUMBNAIL_SIZE * 2, THUMBNAIL_SIZE * 2))
-        image = image.convert("RGB")
-        image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        side = (THUMBNAIL_SIZE, THUMBNAIL_SIZE)
+        image = open_image(catalogue.read(path), fit_to=side).image.convert("RGB")
+        image.thumbnail(side)
     except Exception:  # unreadable files are shown as text
         return None
     buffer = io.BytesIO()

@@ -13,9 +13,8 @@ from typing import Iterator
 import fsspec
 from fsspec.implementations.zip import ZipFileSystem
 
+from modiste.data.storage import IMAGE_EXTENSIONS
 from modiste.errors import ModisteError
-
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 
 
 @dataclass
