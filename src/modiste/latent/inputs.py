@@ -200,3 +200,21 @@ def open_inputs(
     G = load_generator_for(checkpoint, latents_path, device)
     latent_set = read_latents_for(G, latents_path) if latents_path is not None else None
     return G, ws_from_inputs(G, seeds, latent_set, class_name, truncation_psi, center)
+
+
+def parse_source(text: str, option: str) -> tuple[list[int] | None, Path | None]:
+    """A source given as seeds ("1,5,9", "0-4") or as a latents file path -> (seeds, None) or (None, path).
+
+    Raises ModisteError when the text is neither a seed list nor an existing latents file.
+    """
+    import re
+
+    from modiste.gan.images import parse_seeds
+
+    text = text.strip()
+    if re.fullmatch(r"[\d\s,-]+", text):
+        return parse_seeds(text), None
+    tensors_path, sidecar_path = latents_paths(text)
+    if not tensors_path.is_file():
+        raise ModisteError(f"{option} {text!r} is neither seeds (like 1,5,9 or 0-4) nor a latents file")
+    return None, Path(text)
