@@ -137,6 +137,9 @@ class TextTrainer:
         self.val_batches = eval_batches(shard, cfg.batch_size, self.tokenizer.pad_token_id, self.block_size) if shard else []
         self.stream = BatchStream(self.train_examples, self.block_size, cfg.batch_size, cfg.packing, self.tokenizer.pad_token_id,
                                   cfg.seed, self.ctx.rank, self.ctx.world_size)
+        if cfg.packing and self.ctx.is_main:
+            _log(f"packing: {len(self.train_examples)} examples in {self.stream.n_items} windows of {self.block_size} tokens, "
+                 f"{self.stream.fill:.1%} of them text, each description after its own context")
         # fused AdamW: one kernel over all tensors; on a CPU 4x faster than the foreach default
         # (5.7 vs 24 ms per step for scratch-small, ~5 % of its whole step), as HF Trainer's default
         self.optimizer = torch.optim.AdamW(_decay_groups(self.model, cfg.weight_decay), lr=cfg.learning_rate(),
