@@ -69,3 +69,9 @@ def tiny_run(tmp_path_factory) -> Path:
 def tiny_run_uncond(tmp_path_factory) -> Path:
     """An unconditional tiny 16x24 generator run."""
     return write_tiny_run(tmp_path_factory.mktemp("tiny-uncond-run"), None, seed=1)
+
+
+@pytest.fixture(scope="session")
+def make_tiny_run():
+    """The `write_tiny_run` function, for tests that lay out their own runs folders."""
+    return write_tiny_run

@@ -1,0 +1,2 @@
+"""API routes, one file per area: models, images (generate / mix / edit), jobs (walk / project /
+product, uploads), text (describe)."""

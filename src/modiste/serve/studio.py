@@ -1,0 +1,79 @@
+"""The server's state: models, their micro-batchers, the job runner, uploads, lazy text/tagger models."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from modiste.errors import ModisteError
+from modiste.serve.batching import MicroBatcher
+from modiste.serve.config import ServeConfig
+from modiste.serve.jobs import JobRunner
+from modiste.serve.registry import LoadedModel, ModelRegistry
+from modiste.serve.render import RenderItem, render_items
+
+
+class NotFound(ModisteError):
+    """A named thing (model, job, upload, file) the server does not have: 404."""
+
+
+class Studio:
+    def __init__(self, config: ServeConfig) -> None:
+        if config.threads:
+            import torch
+
+            torch.set_num_threads(config.threads)
+        self.config = config
+        self.registry = ModelRegistry(config.runs, config.device)
+        config.storage.mkdir(parents=True, exist_ok=True)
+        self.uploads = config.storage / "uploads"
+        self.uploads.mkdir(exist_ok=True)
+        self.jobs = JobRunner(config.storage, config.queue_size, config.job_workers, config.job_ttl_s)
+        self._batchers: dict[str, MicroBatcher] = {}
+        self._lock = threading.Lock()
+        self.text_lock = threading.Lock()
+        self._lazy: dict[str, Any] = {}
+
+    def model(self, name: str) -> LoadedModel:
+        try:
+            return self.registry.get(name)
+        except ModisteError as e:
+            raise NotFound(str(e)) from None
+
+    def batcher(self, name: str) -> MicroBatcher:
+        lm = self.model(name)
+        with self._lock:
+            if name not in self._batchers:
+                def run(items: list[RenderItem], lm: LoadedModel = lm) -> list[np.ndarray]:
+                    with lm.lock:
+                        return render_items(lm.G, items)
+
+                self._batchers[name] = MicroBatcher(run, self.config.max_batch, self.config.max_wait_ms, f"batch-{name}")
+            return self._batchers[name]
+
+    def save_upload(self, data: bytes, fmt: str) -> str:
+        upload_id = uuid.uuid4().hex
+        (self.uploads / f"{upload_id}.{fmt.lower()}").write_bytes(data)
+        return upload_id
+
+    def upload_path(self, upload_id: str) -> Path:
+        matches = list(self.uploads.glob(f"{upload_id}.*")) if len(upload_id) == 32 and upload_id.isalnum() else []
+        if not matches:
+            raise NotFound(f"no upload {upload_id!r}: upload the photo first (POST /api/uploads)")
+        return matches[0]
+
+    def lazy(self, key: str, factory) -> Any:
+        """Load a heavy object (text model, tagger) once, on first use."""
+        with self._lock:
+            if key not in self._lazy:
+                self._lazy[key] = factory()
+            return self._lazy[key]
+
+    def close(self) -> None:
+        for b in self._batchers.values():
+            b.close()
+        self.jobs.close()
