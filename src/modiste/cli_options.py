@@ -1,16 +1,38 @@
 """Click options generated from a config dataclass, so each setting is declared once.
 
 A field `r1_gamma: float | None` becomes `--r1-gamma FLOAT`; `xflip: bool` becomes
-`--xflip/--no-xflip`; `metrics: list[str]` takes a comma-separated list. Options left out on the
-command line are not passed, so the dataclass default applies.
+`--xflip/--no-xflip`; `metrics: list[str]` takes a comma-separated list. A field given a set of
+values in `choices` becomes a `click.Choice`, so `--help` lists the values and the parser catches a
+typo. Options left out on the command line are not passed, so the dataclass default applies.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+import re
+from typing import Any, Callable, Iterable
 
 import click
+
+DEVICE_NAMES = ("auto", "cpu", "cuda")
+
+
+class DeviceChoice(click.ParamType):
+    """auto | cpu | cuda | cuda:N, listed in `--help` like a choice; anything else is a usage error."""
+
+    name = "device"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[auto|cpu|cuda|cuda:N]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if text in DEVICE_NAMES or re.fullmatch(r"cuda:\d+", text):
+            return text
+        self.fail(f"{value!r} is not a device: use auto, cpu, cuda or cuda:N", param, ctx)
+
+
+DEVICE = DeviceChoice()
 
 
 def _click_type(type_text: str) -> tuple[Any, bool]:
@@ -19,8 +41,14 @@ def _click_type(type_text: str) -> tuple[Any, bool]:
     return {"int": int, "float": float, "bool": bool}.get(base, str), base == "bool"
 
 
-def dataclass_options(cls: type, help_texts: dict[str, str], skip: set[str] = frozenset()) -> Callable:
-    """Decorator adding one click option per dataclass field."""
+def dataclass_options(cls: type, help_texts: dict[str, str], skip: set[str] = frozenset(),
+                      choices: dict[str, Iterable[str] | click.ParamType] | None = None) -> Callable:
+    """Decorator adding one click option per dataclass field.
+
+    `choices` maps a field name to its allowed values (the module constant that validates them,
+    e.g. ASPECTS) or to a click type such as DEVICE.
+    """
+    choices = choices or {}
 
     def decorate(fn: Callable) -> Callable:
         for f in reversed(dataclasses.fields(cls)):
@@ -28,6 +56,9 @@ def dataclass_options(cls: type, help_texts: dict[str, str], skip: set[str] = fr
                 continue
             flag = f.name.replace("_", "-")
             ctype, is_flag = _click_type(str(f.type))
+            if f.name in choices:
+                allowed = choices[f.name]
+                ctype = allowed if isinstance(allowed, click.ParamType) else click.Choice(list(allowed))
             default = f.default if f.default is not dataclasses.MISSING else None
             text = help_texts.get(f.name, "")
             if is_flag:

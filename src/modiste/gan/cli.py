@@ -6,9 +6,12 @@ import sys
 
 import click
 
-from modiste.cli_options import build_dataclass, dataclass_options
+from modiste.cli_options import DEVICE, build_dataclass, dataclass_options
+from modiste.data.transforms import MODES as FIT_MODES
 from modiste.errors import ModisteError
-from modiste.gan.training.config import TrainConfig
+from modiste.gan.networks.config import ARCHS, ASPECTS, PRESETS, SWAGAN_DISCRIMINATORS
+from modiste.gan.networks.modulated_conv import NOISE_MODES
+from modiste.gan.training.config import AUGMENTS, PARALLELS, PRECISIONS, TrainConfig
 
 TRAIN_HELP = {
     "data": "Training images: a folder (recursive jpg/png/webp), a .zip, a Fashion-MNIST folder or a prepared dataset.",
@@ -18,9 +21,9 @@ TRAIN_HELP = {
     "mode": "Fit images to the canvas: pad (with the background colour) or crop (centre).",
     "xflip": "Randomly mirror real images left-right.",
     "resolution": "Image width in pixels: a power of two from 16 to 1024.",
-    "aspect": "width:height of the images: 1:1, 2:3 or 1:2 (portrait product shots).",
-    "preset": "Network width: tiny | small | base | paper.",
-    "arch": "stylegan2 or swagan (wavelet generator and discriminator).",
+    "aspect": "width:height of the images (2:3 and 1:2 are portrait product shots).",
+    "preset": "Network width (docs/training.md has the table).",
+    "arch": "Generator/discriminator family (swagan = wavelet generator and discriminator).",
     "channel_base": "Override the preset's channel base.",
     "channel_max": "Override the preset's maximum channels.",
     "mapping_layers": "Override the preset's mapping depth.",
@@ -43,24 +46,30 @@ TRAIN_HELP = {
     "style_mixing": "Probability of style-mixing regularisation.",
     "ema_kimg": "Half-life of the generator EMA in thousands of images (default batch * 10 / 32).",
     "ema_rampup": "EMA ramp-up ratio.",
-    "aug": "Augmentation for small catalogues: none | diffaugment | ada.",
+    "aug": "Augmentation for small catalogues.",
     "ada_target": "ADA's target for the overfitting heuristic r_t.",
     "ada_kimg": "Thousands of images for ADA's probability to go from 0 to 1.",
     "ada_interval": "Steps between ADA probability updates.",
     "diffaugment_policy": "DiffAugment policy (comma-separated: color, translation, cutout).",
-    "device": "cpu | cuda | auto.",
-    "precision": "auto | fp32 | bf16 | fp16 (mixed precision on GPU; fp32 on CPU).",
+    "device": "auto = CUDA when present, else CPU.",
+    "precision": "Mixed precision on GPU (auto = bf16 where supported, else fp16); fp32 on CPU.",
     "compile": "torch.compile the networks' main passes.",
     "workers": "Data loader worker processes per training process.",
-    "parallel": "ddp (default) or dp (DataParallel; only for the DP-vs-DDP benchmark).",
+    "parallel": "ddp, or dp (DataParallel; only for the DP-vs-DDP benchmark).",
     "sync_bn": "Convert BatchNorm layers to SyncBatchNorm (for models that have them).",
     "metrics": "Metrics during training, comma-separated (e.g. fid10k,kid10k).",
     "metrics_every": "Thousands of images between metric evaluations (0 = at every snapshot).",
 }
 
 
+# The values each choice option accepts, from the constants that validate them (one source of truth).
+TRAIN_CHOICES = {"mode": FIT_MODES, "aspect": ASPECTS, "preset": PRESETS, "arch": ARCHS,
+                 "swagan_d": SWAGAN_DISCRIMINATORS, "aug": AUGMENTS, "precision": PRECISIONS,
+                 "parallel": PARALLELS, "device": DEVICE}
+
+
 @click.command(context_settings={"show_default": False})
-@dataclass_options(TrainConfig, TRAIN_HELP)
+@dataclass_options(TrainConfig, TRAIN_HELP, choices=TRAIN_CHOICES)
 @click.option("--outdir", default="runs", show_default=True, help="Folder that holds the numbered run folders.")
 @click.option("--resume", default=None, help="auto (latest run in --outdir), a run folder, a snapshot, or none.")
 @click.option("--gpus", type=int, default=None, help="Launch N processes on this machine with torchrun.")
@@ -94,9 +103,9 @@ def train(outdir: str, resume: str | None, gpus: int | None, dry_run: bool, quie
 @click.option("--truncation", type=float, default=1.0, show_default=True, help="Truncation psi (lower = safer, less varied).")
 @click.option("--class", "class_name", default=None, help="Class to generate (conditional models).")
 @click.option("--outdir", required=True, help="Folder for the PNGs and grid.png.")
-@click.option("--noise-mode", type=click.Choice(["const", "random", "none"]), default="const", show_default=True)
+@click.option("--noise-mode", type=click.Choice(NOISE_MODES), default="const", show_default=True)
 @click.option("--batch", type=int, default=16, show_default=True)
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", type=DEVICE, default="cpu", show_default=True)
 def generate(checkpoint: str, seeds: str, truncation: float, class_name: str | None, outdir: str, noise_mode: str,
              batch: int, device: str) -> None:
     """Generate images from a trained checkpoint: one PNG per seed and a grid."""
@@ -113,9 +122,9 @@ def generate(checkpoint: str, seeds: str, truncation: float, class_name: str | N
 @click.option("--data", default=None, help="Fashion-MNIST folder (default: $MODISTE_DATA/fashion-mnist, else download).")
 @click.option("--minutes", type=float, default=5.0, show_default=True, help="Training time.")
 @click.option("--outdir", default="runs", show_default=True)
-@click.option("--device", default="auto", show_default=True)
+@click.option("--device", type=DEVICE, default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--preset", default=None, help="Override the demo's network preset.")
+@click.option("--preset", type=click.Choice(list(PRESETS)), default=None, help="Override the demo's network preset.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def demo(data: str | None, minutes: float, outdir: str, device: str, seed: int, preset: str | None, quiet: bool) -> None:
     """Train a small model on Fashion-MNIST on the CPU, then write a sample grid and an HTML report."""

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from modiste.errors import ModisteError
 
+ARCHS = ("stylegan2", "swagan")
 SWAGAN_DISCRIMINATORS = ("residual", "paper")
 DEFAULT_SWAGAN_D = "residual"  # for new networks; chosen by benchmarks/swagan_d_variants.py (docs/networks.md)
 
@@ -75,8 +76,8 @@ class NetworkConfig:
             raise ModisteError(f"resolution {r} is not supported: use a power of two from 16 to 1024")
         if self.aspect not in ASPECTS.values():
             raise ModisteError(f"aspect {self.aspect} is not supported: use 1:1, 2:3 or 1:2 (width:height)")
-        if self.arch not in ("stylegan2", "swagan"):
-            raise ModisteError(f"unknown arch {self.arch!r}: use stylegan2 or swagan")
+        if self.arch not in ARCHS:
+            raise ModisteError(f"unknown arch {self.arch!r}: use {' or '.join(ARCHS)}")
         if self.swagan_d not in SWAGAN_DISCRIMINATORS:
             raise ModisteError(f"unknown swagan_d {self.swagan_d!r}: use {' or '.join(SWAGAN_DISCRIMINATORS)}")
         if self.img_channels not in (1, 3):

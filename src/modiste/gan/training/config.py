@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from modiste.data.transforms import MODES as FIT_MODES
 from modiste.errors import ModisteError
 from modiste.gan.networks.config import ASPECTS, PRESETS, NetworkConfig, parse_aspect
-from modiste.gan.training.losses import default_r1_gamma
 
 AUGMENTS = ("none", "diffaugment", "ada")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PARALLELS = ("ddp", "dp")
 
 
 @dataclass
@@ -77,6 +78,7 @@ class TrainConfig:
     metrics_every: float = 0.0  # kimg; 0 = at every snapshot when metrics are given
     # start from another model's weights (modiste.gan.training.init_from); None = random init
     init_from: str | None = None
+    init_from_sha256: str | None = None  # filled by the run; when given, the source must have this hash
 
     def validate(self) -> None:
         def positive(name: str) -> None:
@@ -94,10 +96,10 @@ class TrainConfig:
             raise ModisteError(f"unknown --aug {self.aug!r}: use one of {', '.join(AUGMENTS)}")
         if self.precision not in PRECISIONS:
             raise ModisteError(f"unknown --precision {self.precision!r}: use one of {', '.join(PRECISIONS)}")
-        if self.mode not in ("pad", "crop"):
-            raise ModisteError(f"unknown --mode {self.mode!r}: use pad or crop")
-        if self.parallel not in ("ddp", "dp"):
-            raise ModisteError(f"unknown --parallel {self.parallel!r}: use ddp or dp")
+        if self.mode not in FIT_MODES:
+            raise ModisteError(f"unknown --mode {self.mode!r}: use {' or '.join(FIT_MODES)}")
+        if self.parallel not in PARALLELS:
+            raise ModisteError(f"unknown --parallel {self.parallel!r}: use {' or '.join(PARALLELS)}")
         if not 0 <= self.style_mixing <= 1:
             raise ModisteError(f"--style-mixing is a probability in [0, 1], got {self.style_mixing}")
         if not 0 < self.ada_target < 1:
@@ -121,6 +123,8 @@ class TrainConfig:
     def resolve(self) -> "TrainConfig":
         """Fill defaults that depend on other values (idempotent)."""
         if self.r1_gamma is None:  # R1 sums squared gradients over every pixel: scale with width x height
+            from modiste.gan.training.losses import default_r1_gamma  # torch: not at `--help` time
+
             width, height = self.canvas_size()
             self.r1_gamma = default_r1_gamma(width, self.batch, height=height)
         if self.ema_kimg is None:
