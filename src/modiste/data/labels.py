@@ -5,7 +5,8 @@ Accepted label files:
 * CSV with a header, one key column (``filename``, ``file``, ``path``, ``image`` or ``id``) and
   attribute columns, e.g. fashion-products-224/labels.csv (filename,id,gender,articleType,...).
   Keys match an image's relative path, its file name, or (for ``id``) its file name without
-  extension.
+  extension. Names are compared in Unicode NFC (`storage.name_key`), so a CSV typed as 'robe_été.jpg'
+  matches the same file stored decomposed (NFD) by macOS, and vice versa; class names too.
 * JSON ``{"file.jpg": {"attr": "value", ...}}`` or ``{"file.jpg": "value"}``.
 * StyleGAN's dataset.json ``{"labels": [["file.png", 3], ...]}``.
 
@@ -21,7 +22,7 @@ import json
 import posixpath
 from dataclasses import dataclass
 
-from modiste.data.storage import Location
+from modiste.data.storage import Location, name_key
 from modiste.errors import ModisteError
 
 KEY_COLUMNS = ("filename", "file", "path", "image", "id")
@@ -54,7 +55,7 @@ def _read_table(url: str) -> tuple[dict[str, dict[str, str]], str]:
     table = {}
     for row in reader:
         row = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        table[row.pop(key)] = row
+        table[name_key(row.pop(key))] = row
     return table, "id" if key == "id" else "path"
 
 
@@ -64,13 +65,14 @@ def _parse_json(text: str, url: str) -> dict[str, dict[str, str]]:
     except json.JSONDecodeError as e:
         raise ModisteError(f"labels file '{url}' is not valid JSON ({e.msg}, line {e.lineno}): fix it") from None
     if isinstance(obj, dict) and isinstance(obj.get("labels"), list):  # StyleGAN dataset.json
-        return {str(name): {"class": str(value)} for name, value in obj["labels"]}
+        return {name_key(str(name)): {"class": str(value)} for name, value in obj["labels"]}
     if not isinstance(obj, dict):
         raise ModisteError(f"labels file '{url}' must map file names to attributes: use {{\"a.jpg\": {{...}}}}")
-    return {k: (v if isinstance(v, dict) else {"class": v}) for k, v in obj.items()}
+    return {name_key(k): (v if isinstance(v, dict) else {"class": v}) for k, v in obj.items()}
 
 
 def _lookup_keys(name: str, kind: str) -> list[str]:
+    name = name_key(name)
     base = posixpath.basename(name)
     if kind == "id":
         return [posixpath.splitext(base)[0]]
@@ -86,7 +88,7 @@ def sorted_class_names(values: set[str]) -> list[str]:
 def load_labels(names: list[str], labels: str | None, label_field: str | None) -> Labels | None:
     """Resolve a class per image name; None when the data is unconditional."""
     if label_field == FOLDER and labels is None:
-        values = [posixpath.basename(posixpath.dirname(n)) or None for n in names]
+        values = [posixpath.basename(posixpath.dirname(name_key(n))) or None for n in names]
         return _index(values)
     if labels is None:
         if label_field is not None:
@@ -108,13 +110,13 @@ def load_labels(names: list[str], labels: str | None, label_field: str | None) -
             values.append(None)
             continue
         if label_field == FOLDER:
-            values.append(posixpath.basename(posixpath.dirname(name)) or None)
+            values.append(posixpath.basename(posixpath.dirname(name_key(name))) or None)
             continue
         if label_field not in row:
             raise ModisteError(
                 f"labels file '{labels}' has no attribute {label_field!r}: use one of {', '.join(sorted(row))}"
             )
-        values.append(str(row[label_field]) or None)
+        values.append(name_key(str(row[label_field])) or None)
     return _index(values)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import unicodedata
 from pathlib import Path
 from typing import Iterator
 
@@ -20,6 +21,16 @@ from modiste.errors import ModisteError
 
 # every format image_file.open_image reads as a viewer shows it (GIF/WebP/APNG animations: first frame)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+
+
+def name_key(name: str) -> str:
+    """The form in which file names are compared: Unicode NFC, as a person reads them.
+
+    macOS stores names decomposed (NFD: 'e' + combining accent), spreadsheets and most other
+    systems type them composed (NFC: 'é'); both are the same name to a reader. Files are still
+    opened by their on-disk name; only matching (labels, metadata, class folders) uses this key.
+    """
+    return unicodedata.normalize("NFC", name)
 
 
 def is_image_name(name: str) -> bool:

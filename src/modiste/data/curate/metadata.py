@@ -1,7 +1,8 @@
 """Carry an optional metadata CSV (labels, titles, prices) through curation: keep the kept rows.
 
 The CSV is streamed row by row. Its key column (auto-detected from common names or given with
---metadata-key) holds an image's path relative to SRC or just its file name.
+--metadata-key) holds an image's path relative to SRC or just its file name; names are compared in
+Unicode NFC, so a CSV typed 'robe_été.jpg' matches the file macOS stored decomposed (NFD).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import IO
 
 import fsspec
 
+from modiste.data.storage import name_key
 from modiste.errors import ModisteError
 
 KEY_CANDIDATES = ("path", "filename", "file", "image", "image_path", "file_name")
@@ -31,6 +33,7 @@ def _pick_key(header: list[str], key: str | None, url: str) -> str:
 
 def filter_metadata(url: str, key: str | None, kept: set[str], out: IO[str]) -> tuple[int, int]:
     """Write the rows of `url` whose image was kept to `out`; return (rows written, rows dropped)."""
+    kept = {name_key(p) for p in kept}
     kept_names = {posixpath.basename(p) for p in kept}
     try:
         stream = fsspec.open(url, "rb").open()
@@ -45,7 +48,7 @@ def filter_metadata(url: str, key: str | None, kept: set[str], out: IO[str]) -> 
         writer.writeheader()
         written = dropped = 0
         for row in reader:
-            value = (row.get(column) or "").strip().lstrip("./")
+            value = name_key((row.get(column) or "").strip().lstrip("./"))
             if value in kept or value in kept_names:
                 writer.writerow(row)
                 written += 1
