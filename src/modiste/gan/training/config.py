@@ -79,6 +79,7 @@ class TrainConfig:
     # start from another model's weights (modiste.gan.training.init_from); None = random init
     init_from: str | None = None
     init_from_sha256: str | None = None  # filled by the run; when given, the source must have this hash
+    init_from_sha256: str | None = None  # filled by the run; when given, the source must have this hash
 
     def validate(self) -> None:
         def positive(name: str) -> None:

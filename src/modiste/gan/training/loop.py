@@ -33,11 +33,12 @@ from modiste.gan.networks.config import NetworkConfig
 from modiste.gan.training.run_dir import RunLog, latest_resumable_run, new_run_dir
 from modiste.gan.training.state_io import capture_rng, restore_rng
 from modiste.gan.training.config import TrainConfig
+from modiste.gan.training.init_from import start_from_model
 from modiste.gan.training.trainer import GANTrainer
 
 # Settings that may change when a run is resumed (length, logging, hardware); all else is the recipe.
 RESUMABLE_CHANGES = {"kimg", "max_minutes", "snap", "log_every", "keep", "workers", "metrics", "metrics_every",
-                     "device", "compile", "data"}
+                     "device", "compile", "data", "init_from", "init_from_sha256"}
 
 
 def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = None, dry_run: bool = False,
@@ -73,6 +74,8 @@ def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = No
                                f"{ctx.world_size}: resume with the same number of processes")
         restore_rng(rng[key], ctx.device)
     else:
+        if cfg.init_from:  # fine-tuning: G, D, G_ema from another model; cfg records its path and hash
+            start_from_model(trainer, cfg)
         torch.manual_seed(cfg.seed * 1000 + ctx.rank + 1)  # per-rank randomness from here on
         run_dir = Path(broadcast_object(str(new_run_dir(outdir, dataset.name, cfg.resolution, cfg.aspect, cfg.arch))
                                         if ctx.is_main else None))
