@@ -28,9 +28,10 @@ def largest_divisor_at_most(n: int, limit: int) -> int:
 class MinibatchStdDev(nn.Module):
     """Append the std of each feature across a group of samples, averaged to one channel.
 
-    The group is the largest divisor of the batch size not above `group_size`, so any batch works:
-    a batch of 6 with group 4 uses groups of 3; a prime batch above the group size falls back to
-    groups of 1 (the statistic is then a constant, as with a single sample).
+    Groups of min(group_size, N) samples, as in stylegan2-ada, when that divides N. Training refuses
+    batches for which it does not (`TrainConfig.validate_batch`), because the fallback here, the
+    largest divisor of N not above `group_size` (kept so D still runs on any batch, e.g. when
+    scoring images), can be 1: a prime batch above the group size would then get a constant channel.
     """
 
     def __init__(self, group_size: int = 4, num_channels: int = 1) -> None:

@@ -79,7 +79,6 @@ class TrainConfig:
     # start from another model's weights (modiste.gan.training.init_from); None = random init
     init_from: str | None = None
     init_from_sha256: str | None = None  # filled by the run; when given, the source must have this hash
-    init_from_sha256: str | None = None  # filled by the run; when given, the source must have this hash
 
     def validate(self) -> None:
         def positive(name: str) -> None:
@@ -120,6 +119,32 @@ class TrainConfig:
         if self.metrics_every < 0:
             raise ModisteError(f"--metrics-every must be >= 0 kimg, got {self.metrics_every}")
         self.network_config(img_channels=3, class_names=[])  # validates resolution/arch/widths
+        self.validate_batch(world_size=1)  # again with the process count once it is known
+
+    def validate_batch(self, world_size: int) -> int:
+        """Images per discriminator pass (`batch / (world_size * grad_accum)`), checked up front.
+
+        Each process's D sees `batch / world_size / grad_accum` images per pass; minibatch
+        standard deviation splits them into groups of min(mbstd_group, images), as stylegan2-ada
+        does, so the images must be a multiple of the group (a pass of 7 with group 4 would leave
+        groups of 1, whose deviation is a constant channel). Raises ModisteError naming valid
+        batch sizes otherwise.
+        """
+        per_step = world_size * self.grad_accum
+        if self.batch % per_step:
+            raise ModisteError(f"--batch {self.batch} is not divisible by processes x --grad-accum "
+                               f"({world_size} x {self.grad_accum}): pick a multiple of {per_step}")
+        images = self.batch // per_step
+        group = self.network_config(img_channels=3, class_names=[]).mbstd_group
+        if images > group and images % group:
+            multiple = per_step * group
+            lower, upper = self.batch // multiple * multiple, (self.batch // multiple + 1) * multiple
+            nearest = f"--batch {lower} or {upper}" if lower else f"--batch {upper}"
+            raise ModisteError(
+                f"--batch {self.batch} gives {images} images per discriminator pass ({world_size} processes x "
+                f"--grad-accum {self.grad_accum}), which minibatch standard deviation cannot split into groups of "
+                f"{group}: use a multiple of {multiple}, e.g. {nearest}")
+        return images
 
     def resolve(self) -> "TrainConfig":
         """Fill defaults that depend on other values (idempotent)."""

@@ -47,9 +47,7 @@ def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = No
     cfg.validate()
     cfg.resolve()
     ctx = init_distributed(cfg.device)
-    if cfg.batch % (ctx.world_size * cfg.grad_accum):
-        raise ModisteError(f"--batch {cfg.batch} is not divisible by processes x --grad-accum "
-                           f"({ctx.world_size} x {cfg.grad_accum}): pick a multiple of {ctx.world_size * cfg.grad_accum}")
+    cfg.validate_batch(ctx.world_size)  # before the data is opened: a bad batch fails at once
     dataset = open_image_dataset(cfg.data, **_dataset_kwargs(cfg))
     class_names = list(dataset.class_names) if cfg.cond else []
     net = cfg.network_config(dataset.num_channels, class_names)

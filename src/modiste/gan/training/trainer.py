@@ -42,6 +42,7 @@ from modiste.gan.training.forward import GeneratorTrainingForward
 class GANTrainer:
     def __init__(self, cfg: TrainConfig, net: NetworkConfig, ctx: DistContext):
         cfg.resolve()
+        cfg.validate_batch(ctx.world_size)
         self.cfg, self.net, self.ctx = cfg, net, ctx
         device = ctx.device
         if device.type == "cuda":  # shapes never change during training: let cuDNN pick the fastest kernels
