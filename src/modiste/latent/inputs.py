@@ -218,3 +218,8 @@ def parse_source(text: str, option: str) -> tuple[list[int] | None, Path | None]
     if not tensors_path.is_file():
         raise ModisteError(f"{option} {text!r} is neither seeds (like 1,5,9 or 0-4) nor a latents file")
     return None, Path(text)
+
+
+def resolve_center_for(G: torch.nn.Module, truncation_psi: float, center: str | None) -> str | None:
+    """The truncation centre actually used: None when psi = 1 (no truncation), else resolve_center."""
+    return None if truncation_psi == 1.0 else resolve_center(G, center)
