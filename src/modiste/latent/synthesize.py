@@ -65,6 +65,14 @@ class SynthesisResult:
         return self.manifest["kept"] / self.manifest["sampled"]
 
 
+def check_synthesis_outdir(outdir: str | Path) -> Path:
+    """Create `outdir` if needed; ModisteError if it cannot be written or already holds a data set."""
+    outdir = prepare_outdir(outdir)
+    if (outdir / "manifest.json").exists() or (outdir / "images").exists():
+        raise ModisteError(f"{outdir} already holds a synthesized data set: pick a new --outdir or delete it")
+    return outdir
+
+
 def source_classes(G: torch.nn.Module, k: int, seeds: list[int]) -> list[int]:
     """Direction method: the class each seed is first drawn from, cycling through the classes != k."""
     others = [j for j in range(G.c_dim) if j != k]
@@ -155,9 +163,7 @@ def synthesize(
     if method == "direction" and G.c_dim < 2:
         raise ModisteError("--method direction needs a generator with at least two classes")
     center = resolve_center(G, center)
-    outdir = prepare_outdir(outdir)
-    if (outdir / "manifest.json").exists() or (outdir / "images").exists():
-        raise ModisteError(f"{outdir} already holds a synthesized data set: pick a new --outdir or delete it")
+    outdir = check_synthesis_outdir(outdir)
     dir_meta = _class_direction(G, class_name, direction, strength) if method == "direction" else None
 
     seeds, sampled = list(range(seed_start, seed_start + n)), n
