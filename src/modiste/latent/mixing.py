@@ -20,7 +20,8 @@ import torch
 
 from modiste.errors import ModisteError
 from modiste.latent.latents import LatentSet
-from modiste.latent.render import labelled_grid, synthesize_images
+from modiste.latent.labelled_grid import labelled_grid
+from modiste.latent.render import blank_like, figure_scale, rgb, synthesize_images
 
 
 def mix_styles(base_ws: torch.Tensor, style_ws: torch.Tensor, layers: tuple[int, int]) -> torch.Tensor:
@@ -86,10 +87,13 @@ def style_mixing_grid(G: torch.nn.Module, rows: LatentSet, cols: LatentSet, laye
     ws = mix_styles(base, style, layers)
     images = synthesize_images(G, ws)
     row_images, col_images = synthesize_images(G, rows.latents), synthesize_images(G, cols.latents)
-    cells = [[None] + list(col_images)] + [[row_images[r]] + [images[r * K + k] for k in range(K)] for r in range(R)]
-    title = f"{layers_name} {layers[0]}-{layers[1] - 1}".strip()
-    figure = labelled_grid(cells, [""] + [source_label(rows, r) for r in range(R)],
-                           [""] + [source_label(cols, k) for k in range(K)], title=f"layers {title}")
+    corner = blank_like(col_images[0])  # the top-left cell stays empty
+    cells = torch.stack([torch.stack([corner, *col_images])] +
+                        [torch.stack([row_images[r], *images[r * K:(r + 1) * K]]) for r in range(R)])
+    span = f"{layers_name} {layers[0]}-{layers[1] - 1}".strip()
+    figure = labelled_grid(rgb(cells), [""] + [source_label(rows, r) for r in range(R)],
+                           [""] + [source_label(cols, k) for k in range(K)],
+                           title=f"rows with the columns' layers {span}", scale=figure_scale(G.cfg.width))
     names = [f"mix-{_stem(rows, r)}-{_stem(cols, k)}" for r in range(R) for k in range(K)]
     meta = {"kind": "style-mixing grid", "layers": list(layers), "layers_name": layers_name,
             "row_seeds": rows.seeds, "col_seeds": cols.seeds,
@@ -113,9 +117,9 @@ def mix_pairs(G: torch.nn.Module, a: LatentSet, b: LatentSet, layers: tuple[int,
     images = synthesize_images(G, ws)
     a_images, b_images = synthesize_images(G, a.latents), synthesize_images(G, b.latents)
     span = f"{layers_name} {layers[0]}-{layers[1] - 1}".strip()
-    cells = [[a_images[i], b_images[i], images[i]] for i in range(len(a))]
-    figure = labelled_grid(cells, [f"{source_label(a, i)} onto {source_label(b, i)}" for i in range(len(a))],
-                           ["A", "B", f"mix ({span})"], title="")
+    cells = torch.stack([a_images, b_images, images], dim=1)
+    figure = labelled_grid(rgb(cells), [f"{source_label(a, i)} onto {source_label(b, i)}" for i in range(len(a))],
+                           ["A", "B", f"mix ({span})"], scale=figure_scale(G.cfg.width))
     names = [f"mix-{_stem(a, i)}-onto-{_stem(b, i)}" for i in range(len(a))]
     meta = {"kind": "A mapped onto B", "layers": list(layers), "layers_name": layers_name,
             "a_seeds": a.seeds, "b_seeds": b.seeds, "cells": "B's W+ with A's ws at layers [start, end)",
