@@ -6,7 +6,6 @@ server found at start-up, so nothing a client sends is ever joined to a filesyst
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -96,17 +95,4 @@ class ModelRegistry:
             "arch": net.get("arch", "stylegan2"),
             "classes": list(net.get("class_names", [])),
             "kimg": state.get("kimg"),
-            "directions": self.direction_files(name),
         }
-
-    def direction_files(self, name: str) -> list[str]:
-        """Names of the direction sets saved in the run's directions/ folder (`<set>:<direction>` later)."""
-        folder = self.runs[name] / "directions"
-        out = []
-        for sidecar in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            try:
-                meta = json.loads(sidecar.read_text())
-                out.extend(f"{sidecar.stem}:{n}" for n in meta.get("names", []))
-            except (OSError, json.JSONDecodeError):
-                continue
-        return out

@@ -102,3 +102,10 @@ class ProductParams(Strict):
 class JobRequest(Strict):
     kind: Literal["walk", "project", "product"]
     params: dict = Field(description="the body of the kind: WalkParams, ProjectParams or ProductParams")
+
+
+class DirectionsRequest(Strict):
+    model: str = Field(pattern=NAME)
+    method: Literal["sefa", "ganspace"] = "sefa"
+    num: int = Field(default=6, ge=1, le=32)
+    layers: str = Field(default="all", pattern=r"^(coarse|middle|fine|all|\d{1,2}-\d{1,2})$")

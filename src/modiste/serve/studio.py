@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from pathlib import Path
@@ -54,6 +55,44 @@ class Studio:
 
                 self._batchers[name] = MicroBatcher(run, self.config.max_batch, self.config.max_wait_ms, f"batch-{name}")
             return self._batchers[name]
+
+    def direction_sets(self, name: str) -> dict[str, Path]:
+        """{set name: directions file} from the run's directions/ folder and the studio's own folder."""
+        run = self.registry.runs[name]
+        sets: dict[str, Path] = {}
+        for folder in (run / "directions", self.config.storage / "directions" / name):
+            for sidecar in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+                if sidecar.with_suffix(".safetensors").is_file():
+                    sets.setdefault(sidecar.stem, sidecar.with_suffix(".safetensors"))
+        return sets
+
+    def direction_names(self, name: str) -> list[str]:
+        """'<set>:<direction>' for every direction of a model (what edit requests name)."""
+        out = []
+        for set_name, path in self.direction_sets(name).items():
+            try:
+                names = json.loads(path.with_suffix(".json").read_text()).get("names", [])
+            except (OSError, json.JSONDecodeError):
+                continue
+            out.extend(f"{set_name}:{n}" for n in names)
+        return out
+
+    def directions(self, name: str, set_name: str):
+        """The DirectionSet `set_name` of model `name`, checked against its generator (cached)."""
+        from modiste.latent.directions.file import load_directions
+
+        sets = self.direction_sets(name)
+        if set_name not in sets:
+            raise NotFound(f"model {name!r} has no direction set {set_name!r}: its directions are "
+                           f"{', '.join(self.direction_names(name)) or 'none (POST /api/directions finds some)'}")
+        lm = self.model(name)
+        key = f"directions:{set_name}:{sets[set_name].stat().st_mtime_ns}"
+        if key not in lm.cache:
+            lm.cache[key] = load_directions(sets[set_name], lm.G)
+        return lm.cache[key]
+
+    def model_info(self, name: str) -> dict:
+        return {**self.registry.info(name), "directions": self.direction_names(name)}
 
     def save_upload(self, data: bytes, fmt: str) -> str:
         upload_id = uuid.uuid4().hex

@@ -15,7 +15,6 @@ from pydantic import BaseModel, ValidationError
 from modiste.serve.jobs import JobContext
 from modiste.serve.schemas import ProductParams, ProjectParams, WalkParams
 
-TaskBuilder = Callable[[Any, BaseModel], Callable[[JobContext], Any]]
 SCHEMAS: dict[str, type[BaseModel]] = {"walk": WalkParams, "project": ProjectParams, "product": ProductParams}
 
 
@@ -29,8 +28,7 @@ def _parse(kind: str, params: dict) -> BaseModel:
 
 
 def build_task(studio: Any, kind: str, params: dict) -> Callable[[JobContext], Any]:
-    from modiste.serve import task_walk, task_project, task_product
+    import importlib
 
-    builders: dict[str, TaskBuilder] = {"walk": task_walk.build, "project": task_project.build,
-                                        "product": task_product.build}
-    return builders[kind](studio, _parse(kind, params))
+    module = importlib.import_module(f"modiste.serve.task_{kind}")  # kind is one of SCHEMAS' keys
+    return module.build(studio, _parse(kind, params))

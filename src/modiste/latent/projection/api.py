@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from tqdm import tqdm
@@ -88,7 +88,8 @@ def check_options(G: torch.nn.Module, options: ProjectOptions) -> torch.Tensor |
 
 def project_photos(G: torch.nn.Module, paths: list[str | Path], options: ProjectOptions,
                    perceptual: InceptionPerceptual | None = None,
-                   outdir: str | Path | None = None) -> list[PhotoProjection]:
+                   outdir: str | Path | None = None,
+                   on_progress: Callable[[float], None] | None = None) -> list[PhotoProjection]:
     """Fit every photo, project them together in one batch, then tune per photo when options.pti.
 
     Raises ModisteError for bad options or photos, and for an `outdir` (checked, then created, only
@@ -118,6 +119,8 @@ def project_photos(G: torch.nn.Module, paths: list[str | Path], options: Project
 
     def on_step(step: int, images: torch.Tensor) -> None:
         bar.update(1)
+        if on_progress is not None:  # the studio's job progress (and cancel point)
+            on_progress((step + 1) / (options.steps * (2 if options.pti else 1)))
         if options.video and step % every == 0:
             u8 = to_uint8(images)
             for i in range(n):

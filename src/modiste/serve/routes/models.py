@@ -14,7 +14,7 @@ router = APIRouter(tags=["models"])
 async def list_models(request: Request) -> dict:
     """Every model: name, canvas (width, height, aspect), classes and saved directions."""
     studio = studio_of(request)
-    return {"models": [studio.registry.info(name) for name in studio.registry.names()]}
+    return {"models": [studio.model_info(name) for name in studio.registry.names()]}
 
 
 @router.get("/api/models/{name}")
@@ -22,4 +22,4 @@ async def one_model(name: str, request: Request) -> dict:
     studio = studio_of(request)
     if name not in studio.registry.runs:
         raise NotFound(f"unknown model {name!r}: GET /api/models lists the models")
-    return studio.registry.info(name)
+    return studio.model_info(name)
