@@ -1,0 +1,105 @@
+"""`modiste tagger train | eval | predict` end to end on a small labelled folder, and its bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from modiste.cli import main
+from modiste.products.tagger.model import META_FILE
+from modiste.products.tagger.train import TaggerConfig, train_tagger
+
+
+def cli(args) -> int:
+    """Run `modiste ARGS`; the exit status (0 when main returns normally)."""
+    try:
+        main(args)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+def test_train_and_eval(labelled_folder, fake_features, tmp_path, capsys):
+    folder, labels = labelled_folder
+    out = tmp_path / "tagger"
+    cfg = TaggerConfig(data=str(folder), labels=str(labels), attributes=["articleType", "baseColour", "gender"],
+                       min_count=5, holdout=0.25, val=0.2)
+    result = train_tagger(cfg, out=out, progress=False)
+    assert (out / META_FILE).is_file() and (out / "split.json").is_file()
+    split = json.loads((out / "split.json").read_text())
+    assert len(split["holdout"]) == 18 and not set(split["holdout"]) & set(split["train"])
+    for head in result.report["heads"].values():
+        assert head["val_accuracy"] == 1.0  # pixels separate plain swatches perfectly
+    from modiste.products.tagger.evaluate import evaluate_tagger
+
+    results, data = evaluate_tagger(out, progress=False)
+    assert results["articleType"].accuracy == 1.0 and results["articleType"].macro_f1 == 1.0
+    assert results["articleType"].confusion.trace() == 18
+
+
+def test_cli_train_eval(labelled_folder, fake_features, tmp_path, capsys):
+    folder, labels = labelled_folder
+    out = tmp_path / "t"
+    assert cli(["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes",
+                "articleType,baseColour", "--min-count", "5", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "articleType: 3 classes" in printed
+    assert cli(["tagger", "eval", "--tagger", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "eval" / "eval.json").read_text())
+    assert summary["baseColour"]["accuracy"] == 1.0
+    assert (out / "eval" / "confusion_articleType.png").is_file()
+    page = (out / "eval" / "report.html").read_text()
+    assert "articleType" in page and "http" not in page
+
+
+def _error(args, capsys) -> str:
+    assert cli(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    return err
+
+
+def test_missing_attribute_lists_columns(labelled_folder, fake_features, tmp_path, capsys):
+    folder, labels = labelled_folder
+    err = _error(["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes",
+                  "articleType,season", "--out", str(tmp_path / "t")], capsys)
+    assert "season" in err and "articleType, baseColour, gender, usage" in err
+    assert not (tmp_path / "t").exists()
+
+
+def test_single_class_attribute(labelled_folder, fake_features, tmp_path, capsys):
+    folder, labels = labelled_folder
+    err = _error(["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes", "usage",
+                  "--out", str(tmp_path / "t")], capsys)
+    assert "single class" in err and "Casual" in err
+    assert not (tmp_path / "t").exists()
+
+
+def test_images_without_labels(labelled_folder, fake_features, tmp_path, capsys):
+    folder, labels = labelled_folder
+    rows = list(csv.DictReader(open(labels)))
+    with open(labels, "w", newline="") as f:  # forget the first 3 images
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows[3:])
+    args = ["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes", "articleType",
+            "--min-count", "5", "--out", str(tmp_path / "t"), "--quiet"]
+    err = _error(args, capsys)
+    assert "3 image(s) have no labels" in err and "--drop-unlabelled" in err
+    assert cli(args + ["--drop-unlabelled"]) == 0
+    assert json.loads((tmp_path / "t" / "train_report.json").read_text())["images"] == len(rows) - 3
+
+
+def test_tagger_from_another_backbone_is_refused(labelled_folder, fake_features, tmp_path, capsys):
+    folder, labels = labelled_folder
+    out = tmp_path / "t"
+    train_tagger(TaggerConfig(data=str(folder), labels=str(labels), attributes=["articleType"], min_count=5),
+                 out=out, progress=False)
+    meta = json.loads((out / META_FILE).read_text())
+    meta["backbone"]["weights_sha256"] = "0" * 64
+    (out / META_FILE).write_text(json.dumps(meta))
+    err = _error(["tagger", "predict", str(folder / "0000.png"), "--tagger", str(out)], capsys)
+    assert "another backbone" in err and "retrain" in err
