@@ -59,6 +59,7 @@ def test_per_class_indices_caps_each_class():
     labels = np.array([0] * 10 + [1] * 3 + [2] * 7)
     idx = per_class_indices(labels, 4)
     assert np.bincount(labels[idx]).tolist() == [4, 3, 4] and list(idx) == sorted(idx)
+    assert np.bincount(labels[per_class_indices(labels, 4, keep_all=(2,))]).tolist() == [4, 3, 7]
 
 
 def test_cli_synthesize_with_report(tiny_run, tmp_path, capsys):

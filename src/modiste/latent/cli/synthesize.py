@@ -47,7 +47,7 @@ def training_config(G) -> dict:
 @click.option("--real-labels", default=None, help="Labels file of --real-data [default: the run's].")
 @click.option("--label-field", default=None, help="Class column of --real-labels [default: the run's --cond].")
 @click.option("--per-class", type=int, default=20, show_default=True,
-              help="Real images per class for the scorer's class means (features are cached).")
+              help="Real images per class for the scorer's class means (all of --class; features are cached).")
 @click.option("--max-samples", type=int, default=None, help="filter: give up after this many samples [20 x --n].")
 @click.option("--report/--no-report", default=True, show_default=True,
               help="KID against the real images of the class, diversity and in-class rate (Inception features).")
@@ -92,7 +92,8 @@ def synthesize(checkpoint, class_name, n, method, outdir, truncation, truncation
         if not (real_data and real_labels and label_field):
             raise ModisteError("the filter scorer and the report need real images: pass --real-data, --real-labels and "
                                "--label-field (or --no-report with another method)")
-        reals = real_class_features(G, real_data, real_labels, label_field, per_class, cfg.get("mode", "pad"), dev)
+        reals = real_class_features(G, real_data, real_labels, label_field, per_class, cfg.get("mode", "pad"), dev,
+                                    keep_all=(class_name,))
         scorer = NearestClassMeanScorer(reals, class_name, inception_featurizer(dev))
     result = run_synthesis(G, class_name, n, method, outdir, truncation, truncation_center, seed_start,
                            scorer if method == "filter" else None, "nearest class mean of Inception features",
