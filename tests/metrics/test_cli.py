@@ -27,9 +27,11 @@ def test_folders_print_a_table_and_write_json(tmp_path, capsys):
           "--workers", "0", "--json", str(out)])
     printed = capsys.readouterr().out
     values = json.loads(out.read_text())
-    assert set(values) == {"fid", "kid_mean", "kid_std", "precision", "recall"}
+    assert set(values) == {"fid", "kid_mean", "kid_std", "precision", "recall", "images"}
+    assert values["images"]["real"]["used"] == values["images"]["fake"]["used"] == 6
     assert values["kid_std"] is None  # 6 vs 6 images: no spread to report, written as null (strict JSON)
-    assert printed.splitlines()[0].split() == ["metric", "value"]
+    assert printed.splitlines()[:2] == ["real: 6 of 6 images used", "fake: 6 of 6 images used"]
+    assert printed.splitlines()[2].split() == ["metric", "value"]
     assert f"fid        {values['fid']:.6g}" in printed
 
 

@@ -37,6 +37,7 @@ class ImageDataset(torch.utils.data.Dataset):
         name: str = "dataset",
         num_skipped: int = 0,
         source: str = "",
+        skipped: dict[str, int] | None = None,
     ) -> None:
         self.reader = reader
         self.width, self.height = size
@@ -47,7 +48,9 @@ class ImageDataset(torch.utils.data.Dataset):
         self.class_names = list(class_names or [])
         self.xflip = xflip
         self.name = name
-        self.num_skipped = num_skipped
+        self.num_skipped = num_skipped  # unreadable files left out when the source was opened
+        # every file of the source left out, by reason ("unreadable", "not an image file", "unlabelled")
+        self.skipped = {k: v for k, v in (skipped or {"unreadable": num_skipped}).items() if v}
         self.source = source
         self._warned: set[int] = set()
 

@@ -91,8 +91,9 @@ def _decide_size(sizes: list[tuple[int, int]], resolution: int | None, aspect, m
 
 
 def _open_files(location, reader, *, resolution, aspect, mode, channels, labels, label_field, max_images,
-                drop_unlabelled, xflip) -> ImageDataset:
+                drop_unlabelled, xflip, others: int = 0) -> ImageDataset:
     all_names = reader.names
+    num_unlabelled = 0
     label_info = load_labels(all_names, labels, label_field)  # checked against ALL files, before subsetting
     keep = _subset(len(all_names), max_images)
     headers = scan_headers(_restrict(reader, keep), desc=f"scanning {location.name}")
@@ -114,6 +115,7 @@ def _open_files(location, reader, *, resolution, aspect, mode, channels, labels,
             )
         if unlabelled:
             warnings.warn(f"dropping {len(unlabelled)} unlabelled image(s)", stacklevel=3)
+            num_unlabelled = len(unlabelled)
             good = [(i, h) for i, h in good if label_info.indices[i] is not None]
         used = sorted({label_info.indices[i] for i, _ in good})
         remap = {old: new for new, old in enumerate(used)}  # classes of dropped images disappear
@@ -130,7 +132,8 @@ def _open_files(location, reader, *, resolution, aspect, mode, channels, labels,
     reader = _restrict(reader, [i for i, _ in good])
     return ImageDataset(reader, size=size, resize=resize, mode=mode, channels=channels, labels=label_array,
                         class_names=class_names, xflip=xflip, name=slug(location), num_skipped=len(bad),
-                        source=location.url)
+                        source=location.url,
+                        skipped={"unreadable": len(bad), "not an image file": others, "unlabelled": num_unlabelled})
 
 
 def _restrict(reader, indices) -> FolderReader | ZipReader:
@@ -235,5 +238,7 @@ def open_image_dataset(
         return _open_fashion_mnist(Path(location.path), split=split, **common)
     if location.path.lower().endswith(".zip") and location.exists() and not location.isdir():
         return _open_files(location, ZipReader(location), drop_unlabelled=drop_unlabelled, **common)
-    return _open_files(location, FolderReader(location, list_images(location)), drop_unlabelled=drop_unlabelled,
-                       **common)
+    others: list[str] = []
+    names = list_images(location, others)
+    return _open_files(location, FolderReader(location, names), drop_unlabelled=drop_unlabelled,
+                       others=len(others), **common)

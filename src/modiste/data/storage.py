@@ -128,8 +128,12 @@ class Location:
             yield stripped[len(prefix) :] if stripped.startswith(prefix) else posixpath.basename(stripped)
 
 
-def list_images(location: Location) -> list[str]:
-    """Sorted relative paths of the .jpg/.jpeg/.png/.webp files under a folder (recursive)."""
+def list_images(location: Location, others: list[str] | None = None) -> list[str]:
+    """Sorted relative paths of the image files (IMAGE_EXTENSIONS) under a folder (recursive).
+
+    Files with other names (not hidden ones) are appended to ``others`` when it is given, so
+    callers can say how many files they did not use and why.
+    """
     if not location.exists():
         raise ModisteError(f"data path '{location.url}' does not exist: check the path or URL")
     if not location.isdir():
@@ -138,9 +142,12 @@ def list_images(location: Location) -> list[str]:
             "point it at a folder of .jpg/.png/.webp images"
         )
     try:
-        names = sorted(n for n in location.iter_files() if is_image_name(n))
+        files = list(location.iter_files())
     except PermissionError as e:
         raise ModisteError(f"cannot read '{location.url}' ({e.strerror}): fix its permissions") from None
+    names = sorted(n for n in files if is_image_name(n))
+    if others is not None:
+        others.extend(sorted(n for n in files if not is_image_name(n) and not posixpath.basename(n).startswith(".")))
     if not names:
         raise ModisteError(
             f"data folder '{location.url}' has no images: point it at a folder of .jpg/.jpeg/.png/.webp files"

@@ -1,7 +1,7 @@
 """`modiste metrics`: FID, KID and precision/recall of a checkpoint or a folder of images.
 
     modiste metrics --checkpoint runs/00003-fmnist --data data/fashion-mnist --metrics fid,kid,pr --num 10000
-    modiste metrics --real reals/ --fake fakes/ --json scores.json
+    modiste metrics --real reals/ --fake fakes/ --json scores.json   # + how many images each side used, and why not the rest
     torchrun --nproc-per-node 4 -m modiste metrics ...     # sharded feature extraction
 """
 
@@ -68,7 +68,7 @@ def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device,
             inception_weights, cache_dir, no_cache, json_path, resolution, aspect, fit, labels, label_field, split,
             seed, workers) -> None:
     from modiste.distributed import init_distributed, shutdown_distributed
-    from modiste.metrics.evaluate import DEFAULT_NUM, evaluate_folders, evaluate_generator
+    from modiste.metrics.evaluate import DEFAULT_NUM, evaluate_folders_counted, evaluate_generator
     from modiste.metrics.specs import parse_metrics
 
     generator_mode = checkpoint is not None or data is not None
@@ -82,6 +82,7 @@ def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device,
     common = dict(metrics=metric_names, batch_size=batch_size, device=ctx.device, cache_dir=cache_dir,
                   dataset_kwargs=kwargs, progress=ctx.is_main, mode=resize_mode, inception_weights=inception_weights,
                   use_cache=not no_cache, num_workers=workers)
+    accounts = {}
     try:
         if generator_mode:
             from modiste import load_generator
@@ -90,15 +91,20 @@ def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device,
             results = evaluate_generator(G, data, truncation_psi=truncation, num=num or DEFAULT_NUM, seed=seed,
                                          **common)
         else:
-            results = evaluate_folders(real, fake, num=num, **common)
+            results, accounts = evaluate_folders_counted(real, fake, num=num, **common)
     finally:
         shutdown_distributed()
     if not ctx.is_main:
         return
+    for account in accounts.values():
+        click.echo(account.line())
     click.echo(format_table(results))
     if json_path:
         from modiste.atomic import atomic_write_json
 
         # NaN (kid_std with too few images) is not JSON: write null
-        atomic_write_json(json_path, {k: None if math.isnan(v) else float(v) for k, v in results.items()})
+        values: dict[str, Any] = {k: None if math.isnan(v) else float(v) for k, v in results.items()}
+        if accounts:
+            values["images"] = {side: account.to_json() for side, account in accounts.items()}
+        atomic_write_json(json_path, values)
         click.echo(f"wrote {json_path}")

@@ -23,6 +23,7 @@ import torch
 
 from modiste.distributed import broadcast_object
 from modiste.errors import ModisteError
+from modiste.metrics.accounting import ImageAccount, count_images
 from modiste.metrics.cache import FeatureCache, dataset_identity
 from modiste.metrics.compute import compute_metrics
 from modiste.metrics.features import InceptionFeatures
@@ -81,8 +82,13 @@ def reference_features(
     batch_size: int = 64,
     num_workers: int = 2,
     progress: bool = True,
+    failed: list[int] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Features and labels of up to `num` images of `dataset`, from the cache when possible."""
+    """Features and labels of up to `num` images of `dataset`, from the cache when possible.
+
+    Images that fail to decode are left out (their indices go to ``failed``); a cache entry with
+    fewer features than asked for is therefore recomputed, and the failures counted again.
+    """
     indices = subset_indices(len(dataset), num)
     cache = FeatureCache(cache_dir)
     key = None
@@ -99,7 +105,7 @@ def reference_features(
         labels = broadcast_object(hit.labels if hit is not None else None)
         return (hit.features if hit is not None else torch.empty((0, extractor.dim))), labels
     feats, labels = dataset_features(dataset, indices, extractor, batch_size, num_workers, progress,
-                                     desc=f"real features ({getattr(dataset, 'name', 'data')})")
+                                     desc=f"real features ({getattr(dataset, 'name', 'data')})", failed=failed)
     if key and _is_main():
         meta = {"source": str(dataset.source), "num_images": len(indices), "mode": extractor.mode,
                 "weights_sha256": weights_sha256, "class_names": list(getattr(dataset, "class_names", []))}
@@ -193,7 +199,12 @@ def _align_labels(real_ds: Any, fake_ds: Any, fake_labels: torch.Tensor) -> torc
     return lookup[fake_labels]
 
 
-def evaluate_folders(
+def evaluate_folders(real: Any, fake: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
+    """FID/KID/PR between two image sources (folders, zips, datasets); see `evaluate_folders_counted`."""
+    return evaluate_folders_counted(real, fake, *args, **kwargs)[0]
+
+
+def evaluate_folders_counted(
     real: Any,
     fake: Any,
     metrics: str | list[str] | tuple[str, ...] = ("fid", "kid"),
@@ -208,11 +219,13 @@ def evaluate_folders(
     inception_weights: str | os.PathLike | None = None,
     use_cache: bool = True,
     num_workers: int = 2,
-) -> dict[str, float]:
-    """FID/KID/PR between two image sources (folders, zips, datasets). `num` = fakes to use (all if None).
+) -> tuple[dict[str, float], dict[str, ImageAccount]]:
+    """(metric values, {"real": ImageAccount, "fake": ImageAccount}) for two image sources.
 
-    With labels on both sides (e.g. dataset_kwargs={"label_field": "folder"}), `fid/<class>` is
-    reported for the classes they share.
+    `num` = fakes to use (all if None). With labels on both sides (e.g.
+    dataset_kwargs={"label_field": "folder"}), `fid/<class>` is reported for the classes they
+    share. Each account counts the images used and every other file by reason (see
+    `modiste.metrics.accounting`).
     """
     dev = _default_device(device)
     _, sha = resolve_weights(inception_weights)
@@ -236,12 +249,19 @@ def evaluate_folders(
             )
     common = dict(cache_dir=cache_dir, use_cache=use_cache, batch_size=batch_size, num_workers=num_workers,
                   progress=progress)
-    real_feats, real_labels = reference_features(real_ds, _needed_reals(specs, len(real_ds)), extractor, sha, **common)
+    real_failed: list[int] = []
+    fake_failed: list[int] = []
+    real_feats, real_labels = reference_features(real_ds, _needed_reals(specs, len(real_ds)), extractor, sha,
+                                                 failed=real_failed, **common)
     fake_feats, fake_labels = reference_features(fake_ds, max(s.num_fakes for s in specs), extractor, sha,
-                                                 **{**common, "use_cache": False})
+                                                 failed=fake_failed, **{**common, "use_cache": False})
+    _check_enough(specs, len(fake_feats), f"the fake images {getattr(fake_ds, 'source', '')!r}", "fix the files")
+    _check_enough(specs, len(real_feats), f"the real images {getattr(real_ds, 'source', '')!r}", "fix the files")
+    accounts = {"real": count_images("real", real_ds, len(real_feats), real_failed, specs),
+                "fake": count_images("fake", fake_ds, len(fake_feats), fake_failed, specs)}
     aligned = _align_labels(real_ds, fake_ds, fake_labels)
     class_names = list(getattr(real_ds, "class_names", [])) if aligned is not None else []
     results = compute_metrics(specs, real_feats, fake_feats, real_labels, aligned, class_names,
                               device=extractor.device) \
         if _is_main() else None
-    return broadcast_object(results)
+    return broadcast_object(results), accounts

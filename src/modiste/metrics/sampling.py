@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from modiste.data.transforms import to_tensor
 from modiste.distributed import all_gather_cat
 from modiste.metrics.features import InceptionFeatures
 
@@ -40,14 +41,26 @@ def quantize(images: torch.Tensor) -> torch.Tensor:
 
 
 class _Items(torch.utils.data.Dataset):
+    """dataset[indices[i]] as (uint8 image, label, decoded?): a file that fails to decode is flagged,
+    not replaced by another image as a training set would, so statistics never count an image twice."""
+
     def __init__(self, dataset: Any, indices: np.ndarray) -> None:
         self.dataset, self.indices = dataset, indices
 
     def __len__(self) -> int:
         return len(self.indices)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.dataset[int(self.indices[i])]
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        index = int(self.indices[i])
+        load = getattr(self.dataset, "load", None)
+        if load is None:  # any map-style dataset of (image, label)
+            image, label = self.dataset[index]
+            return image, label, True
+        label = torch.tensor(int(self.dataset.labels[index]), dtype=torch.int64)
+        try:
+            return to_tensor(load(index)), label, True
+        except Exception:  # noqa: BLE001 - any decoder failure: leave the image out and count it
+            return torch.zeros(self.dataset.shape, dtype=torch.uint8), label, False
 
 
 def dataset_features(
@@ -58,22 +71,32 @@ def dataset_features(
     num_workers: int = 2,
     progress: bool = True,
     desc: str = "real features",
+    failed: list[int] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(features [N, 2048], labels [N]) of dataset[indices], sharded across ranks and gathered."""
+    """(features [M, 2048], labels [M]) of dataset[indices], sharded across ranks and gathered.
+
+    M = len(indices) minus the images that fail to decode; their dataset indices (from every rank)
+    are appended to ``failed`` when it is given.
+    """
     rank, world = _dist_info()
     mine = indices[rank_slice(len(indices), rank, world)]
     loader = torch.utils.data.DataLoader(
         _Items(dataset, mine), batch_size=batch_size, shuffle=False, num_workers=num_workers,
         persistent_workers=False,
     )
-    feats, labels = [], []
+    feats, labels, bad = [], [], []
     with tqdm(total=len(indices), desc=desc, unit="img", disable=not progress or rank != 0) as bar:
-        for images, batch_labels in loader:
-            feats.append(extractor(images))
-            labels.append(batch_labels.long())
+        for batch, (images, batch_labels, ok) in enumerate(loader):
+            ok = ok.bool()
+            bad.extend(int(mine[batch * batch_size + j]) for j in torch.nonzero(~ok).flatten().tolist())
+            if ok.any():
+                feats.append(extractor(images[ok]))
+                labels.append(batch_labels[ok].long())
             bar.update(len(images) * world)
     mine_feats = torch.cat(feats) if feats else torch.zeros((0, extractor.dim))
     mine_labels = torch.cat(labels) if labels else torch.zeros((0,), dtype=torch.long)
+    if failed is not None:
+        failed.extend(int(i) for i in _gather(torch.tensor(bad, dtype=torch.long), extractor.device))
     return _gather(mine_feats, extractor.device), _gather(mine_labels, extractor.device)
 
 
