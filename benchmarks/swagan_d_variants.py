@@ -27,8 +27,8 @@ from modiste.metrics import evaluate_generator
 
 
 def run_variant(variant: str, args: argparse.Namespace) -> dict:
-    cfg = TrainConfig(**{**DEMO_SETTINGS, "kimg": args.kimg, "snap": args.kimg, "workers": 0}, data=args.data,
-                      arch="swagan", swagan_d=variant, seed=args.seed, device="cpu", preset=args.preset)
+    settings = {**DEMO_SETTINGS, "kimg": args.kimg, "snap": args.kimg, "workers": 0, "preset": args.preset}
+    cfg = TrainConfig(**settings, data=args.data, arch="swagan", swagan_d=variant, seed=args.seed, device="cpu")
     start = time.time()
     run_dir = train(cfg, outdir=Path(args.outdir) / variant, progress=False)
     train_s = time.time() - start
