@@ -24,6 +24,7 @@ TRAIN_HELP = {
     "aspect": "width:height of the images (2:3 and 1:2 are portrait product shots).",
     "preset": "Network width (docs/training.md has the table).",
     "arch": "Generator/discriminator family (swagan = wavelet generator and discriminator).",
+    "swagan_d": "SWAGAN discriminator: paper (3x3 wavelet inputs, plain blocks) or residual (docs/networks.md).",
     "channel_base": "Override the preset's channel base.",
     "channel_max": "Override the preset's maximum channels.",
     "mapping_layers": "Override the preset's mapping depth.",
@@ -59,6 +60,8 @@ TRAIN_HELP = {
     "sync_bn": "Convert BatchNorm layers to SyncBatchNorm (for models that have them).",
     "metrics": "Metrics during training, comma-separated (e.g. fid10k,kid10k).",
     "metrics_every": "Thousands of images between metric evaluations (0 = at every snapshot).",
+    "init_from": "Start a new run from another model's weights: a run, a snapshot, or a .pt/.pkl (fine-tuning).",
+    "init_from_sha256": "Refuse an --init-from source whose weights' sha256 differs (config.json records it).",
 }
 
 
