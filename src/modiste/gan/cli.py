@@ -104,21 +104,24 @@ def train(outdir: str, resume: str | None, gpus: int | None, dry_run: bool, quie
 @click.option("--checkpoint", required=True, help="Run folder (latest snapshot) or a snapshot folder.")
 @click.option("--seeds", default="0-15", show_default=True, help="Seeds, e.g. 0-63 or 1,5,9.")
 @click.option("--truncation", type=float, default=1.0, show_default=True, help="Truncation psi (lower = safer, less varied).")
+@click.option("--truncation-center", type=click.Choice(["class", "global"]), default=None,
+              help="Truncate towards the class's mean W or the global mean W [default: class for conditional models].")
 @click.option("--class", "class_name", default=None, help="Class to generate (conditional models).")
-@click.option("--outdir", required=True, help="Folder for the PNGs and grid.png.")
+@click.option("--outdir", required=True, help="Folder for the PNGs, grid.png and latents.safetensors (W+).")
 @click.option("--noise-mode", type=click.Choice(NOISE_MODES), default="const", show_default=True)
 @click.option("--batch", type=int, default=16, show_default=True)
 @click.option("--device", type=DEVICE, default="cpu", show_default=True)
-def generate(checkpoint: str, seeds: str, truncation: float, class_name: str | None, outdir: str, noise_mode: str,
-             batch: int, device: str) -> None:
+def generate(checkpoint: str, seeds: str, truncation: float, truncation_center: str | None, class_name: str | None,
+             outdir: str, noise_mode: str, batch: int, device: str) -> None:
     """Generate images from a trained checkpoint: one PNG per seed and a grid."""
     from modiste.distributed import resolve_device
     from modiste.gan.generate import generate_images
     from modiste.gan.images import parse_seeds
 
     paths = generate_images(checkpoint, parse_seeds(seeds), outdir, truncation=truncation, class_name=class_name,
-                            device=str(resolve_device(device)), batch=batch, noise_mode=noise_mode)
-    click.echo(f"wrote {len(paths)} images and grid.png to {outdir}")
+                            device=str(resolve_device(device)), batch=batch, noise_mode=noise_mode,
+                            truncation_center=truncation_center)
+    click.echo(f"wrote {len(paths)} images, grid.png and latents.safetensors (W+) to {outdir}")
 
 
 @click.command()

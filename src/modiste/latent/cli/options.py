@@ -22,13 +22,14 @@ from typing import Callable
 
 import click
 
+from modiste.cli_options import DEVICE
 from modiste.errors import ModisteError
 
 checkpoint_option = click.option(
     "--checkpoint", required=True, help="Run folder (latest snapshot) or a snapshot folder.")
 
 device_option = click.option(
-    "--device", default="cpu", show_default=True, help="cpu | cuda | cuda:N | auto (CUDA when present).")
+    "--device", type=DEVICE, default="cpu", show_default=True, help="auto uses CUDA when present.")
 
 class_option = click.option(
     "--class", "class_name", default=None,
