@@ -108,7 +108,7 @@ def _class_direction(G: torch.nn.Module, class_name: str, direction: torch.Tenso
         from modiste.latent.directions.supervised import class_directions
 
         direction = class_directions(G, [class_name]).vectors[0]
-        source = f"supervised {class_name} vs rest (InterFaceGAN, 500 samples per class)"
+        source = f"supervised {class_name} vs rest (InterFaceGAN; 500 codes of the class, 500 of the others)"
     else:
         source = "given"
     v = direction.detach().float().cpu().reshape(-1)

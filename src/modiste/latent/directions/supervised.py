@@ -104,8 +104,10 @@ def class_directions(
 ) -> DirectionSet:
     """Directions between a conditional generator's classes, from sampled W of each class.
 
-    classes: None -> one direction per class, that class vs all others (named by the class);
-    [A] -> A vs the rest; [A, B] -> one direction "A_vs_B" from B towards A (only A and B sampled).
+    classes: None -> one direction per class, that class vs all others (named by the class;
+    samples_per_class codes of every class); [A] -> A vs the rest (samples_per_class codes of A and
+    as many of the other classes together); [A, B] -> one direction "A_vs_B" from B towards A
+    (samples_per_class codes of each).
     hold: [M, w_dim] directions to keep the result orthogonal to. Raises ModisteError for an
     unconditional generator or an unknown class (listing the classes).
     """
@@ -117,8 +119,13 @@ def class_directions(
     idx = [class_index(G, name) for name in (classes or [])]
     if len(idx) > 2:
         raise ModisteError(f"--classes takes one class (vs the rest) or two (A vs B), got {len(idx)}")
-    sampled = idx if len(idx) == 2 else list(range(G.c_dim))
-    ws, c = sample_ws(G, samples_per_class * len(sampled), sampled, seed)
+    if len(idx) == 1:  # A vs the rest: as many codes of A as of all the others together (balanced)
+        rest = [j for j in range(G.c_dim) if j != idx[0]]
+        ws_a, c_a = sample_ws(G, samples_per_class, idx, seed)
+        ws_r, c_r = sample_ws(G, samples_per_class, rest, seed + 1)
+        ws, c = torch.cat([ws_a, ws_r]), torch.cat([c_a, c_r])
+    else:
+        ws, c = sample_ws(G, samples_per_class * len(idx or names_all), idx or None, seed)
     if len(idx) == 2:
         targets, names = [idx[0]], [f"{names_all[idx[0]]}_vs_{names_all[idx[1]]}"]
     else:
