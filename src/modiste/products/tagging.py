@@ -69,6 +69,7 @@ class ImageTagger:
 
     def __init__(self, tagger: str | os.PathLike | Tagger, device: str = "cpu", with_colour: bool = True) -> None:
         self.backbone = load_backbone(device=device)
+        self.path = None if isinstance(tagger, Tagger) else Path(tagger)
         self.tagger = tagger if isinstance(tagger, Tagger) else load_tagger(tagger, self.backbone.weights_sha256)
         self.with_colour = with_colour
         self._tuned = None

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Tagger accuracy on a stratified 20 % hold-out of the shared product photos (issue 13's must-reach).
+
+Method: the 9,583 photos' FID-Inception pool features come from the metrics' cache (extracted once
+by the same code path as `modiste tagger train`; the first run computes them, ~35 min on 2 busy CPU
+cores). Classes with fewer than 20 images are folded into "other"; the split (70 % train, 10 %
+calibration, 20 % hold-out) is stratified on articleType. For each head configuration the heads are
+trained on 2 threads and timed, then scored on the hold-out: accuracy over the hold-out images of
+classes with >= 20 images (`accuracy_known`, the must-reach figure; a prediction of "other" counts
+as wrong), accuracy over all hold-out images, macro-F1, and coverage / selective accuracy at the
+abstain threshold. The rule colour (`modiste.products.colour`) is scored on the same hold-out
+against baseColour, beside the learned colour head. One JSON object on stdout.
+
+    python benchmarks/tagger_accuracy.py                            # all configurations
+    python benchmarks/tagger_accuracy.py --configs linear-balanced  # one
+    python benchmarks/tagger_accuracy.py --out runs/tagger          # also save the best tagger
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from modiste.products.tagger.evaluate import evaluate_head, map_targets
+from modiste.products.tagger.train import TaggerConfig, load_tagger_data, train_tagger
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "fashion-products-224"
+ATTRIBUTES = ["masterCategory", "subCategory", "articleType", "baseColour", "gender", "usage"]
+TARGETS = {"masterCategory": 0.98, "subCategory": 0.95, "gender": 0.90, "articleType": 0.85, "baseColour": 0.65}
+CONFIGS = {
+    "linear-balanced": dict(hidden=0, class_weight="balanced", l2=1e-3),
+    "linear-sqrt": dict(hidden=0, class_weight="sqrt", l2=1e-3),
+    "linear-none": dict(hidden=0, class_weight="none", l2=1e-3),
+    "mlp512-sqrt": dict(hidden=512, class_weight="sqrt", l2=1e-4, epochs=30),
+}
+
+
+def score(result, data) -> dict:
+    tagger, split = result.tagger, result.split
+    x = data.x[torch.from_numpy(split.test)]
+    preds = tagger.predict_features(x)
+    out = {}
+    for name, spec in tagger.specs.items():
+        lab = data.labels[name]
+        values = [None if t < 0 else lab.classes[t] for t in lab.targets[split.test]]
+        ev = evaluate_head(spec, preds[name].probs, map_targets(values, spec))
+        out[name] = {k: round(v, 4) if isinstance(v, float) else v for k, v in ev.summary().items()}
+        out[name]["reaches"] = None if name not in TARGETS else bool(ev.accuracy_known >= TARGETS[name])
+    return out
+
+
+def rule_colour_scores(data, split, learned: dict, limit: int | None) -> dict:
+    """Rule-colour accuracy on the hold-out against baseColour (images of classes with >= 20 images)."""
+    from modiste.products.colour import rule_colour
+
+    lab = data.labels["baseColour"]
+    other = lab.classes.index("other") if "other" in lab.classes else -1
+    positions = [p for p in split.test if lab.targets[p] >= 0 and lab.targets[p] != other][:limit]
+    dataset = data.features.dataset
+    hits, confusions, start = 0, Counter(), time.perf_counter()
+    for p in positions:
+        image, _ = dataset[int(data.keep[p])]
+        rule = rule_colour(image.permute(1, 2, 0).numpy())
+        truth = lab.classes[lab.targets[p]]
+        hits += rule.base_colour == truth
+        if rule.base_colour != truth:
+            confusions[f"{truth} -> {rule.base_colour}"] += 1
+    return {"images": len(positions), "rule_accuracy": round(hits / max(1, len(positions)), 4),
+            "learned_accuracy": learned["baseColour"]["accuracy_known"],
+            "rule_seconds_per_image": round((time.perf_counter() - start) / max(1, len(positions)), 4),
+            "rule_top_confusions": dict(confusions.most_common(8))}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default=str(DATA / "images"))
+    ap.add_argument("--labels", default=str(DATA / "labels.csv"))
+    ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rule-colour-images", type=int, default=None, help="Score the rule colour on this many.")
+    ap.add_argument("--no-rule-colour", action="store_true")
+    ap.add_argument("--out", default=None, help="Save the tagger of the first configuration here.")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    base = TaggerConfig(data=args.data, labels=args.labels, attributes=ATTRIBUTES, min_count=20, holdout=0.2,
+                        val=0.1, stratify="articleType")
+    start = time.perf_counter()
+    data, backbone = load_tagger_data(base, progress=sys.stderr.isatty())
+    report = {"images": int(len(data.keep)), "feature_seconds": round(time.perf_counter() - start, 1),
+              "threads": args.threads, "targets": TARGETS,
+              "folded_into_other": {a: sorted(l.folded) for a, l in data.labels.items()}, "configs": {}}
+    first = None
+    for i, name in enumerate(args.configs.split(",")):
+        cfg = TaggerConfig(**{**base.__dict__, **CONFIGS[name]})
+        result = train_tagger(cfg, out=args.out if (args.out and i == 0) else None, progress=False, data=data,
+                              backbone=backbone)
+        scores = score(result, data)
+        report["configs"][name] = {"head_training_seconds": result.report["head_training_seconds"],
+                                   "heads": scores,
+                                   "temperatures": {h: round(v["temperature"], 3)
+                                                    for h, v in result.report["heads"].items()}}
+        first = first or (result, scores)
+        print(json.dumps({name: report["configs"][name]["heads"]}), file=sys.stderr)
+    if not args.no_rule_colour and first is not None:
+        report["colour"] = rule_colour_scores(data, first[0].split, first[1], args.rule_colour_images)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    main()

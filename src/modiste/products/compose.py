@@ -1,0 +1,167 @@
+"""Compose products: generated (or given) image -> tags -> context -> description -> title -> checks.
+
+    from modiste.products import ProductComposer
+    composer = ProductComposer(generator="runs/product-model", tagger="runs/tagger",
+                               text_model="runs/text-model", text_taxonomy="runs/taxonomy")
+    product = composer.from_seed(42, "Dresses")     # the same product every time for this seed
+    products = composer.compose([0, 1, 2], "Dresses")
+    composer.from_image(photo_uint8, name="my-photo")    # a real photo (no generator needed)
+    composer.from_latents("proj.safetensors", row=0)     # a projected photo (`modiste project`)
+
+Descriptions are sampled one product at a time with the product's seed as the sampler's seed and
+the copy guard on, so a product never depends on the others composed with it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from modiste.errors import ModisteError
+from modiste.products import checks
+from modiste.products.context import build_context
+from modiste.products.generation import SamplingSettings, generate_seed_images, resolve_class
+from modiste.products.identity import folder_identity
+from modiste.products.record import Product
+from modiste.products.tagging import ImageTagger, ImageTags
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split()) or "product"
+
+
+class ProductComposer:
+    """Holds the loaded models; every `from_*` call returns one checked `Product`.
+
+    generator: run/snapshot path or a loaded G (None for image-only use); tagger: folder or
+    `ImageTagger`; text_model: text run/model folder or a `DescriptionGenerator`; text_taxonomy:
+    folder or a `TextTaxonomy` (None: the description-category check reports it was skipped).
+    """
+
+    def __init__(self, generator: Any = None, tagger: Any = None, text_model: Any = None,
+                 text_taxonomy: Any = None, sampling: SamplingSettings = SamplingSettings(),
+                 text_options: Any = None, device: str = "cpu") -> None:
+        from modiste.text.generate import DescriptionGenerator, SamplingOptions
+
+        if tagger is None or text_model is None:
+            raise ModisteError("composing products needs --tagger and --text-model")
+        self.device = device
+        self.G = self._load_generator(generator, device)
+        self.tagger = tagger if isinstance(tagger, ImageTagger) else ImageTagger(tagger, device=device)
+        self.text = text_model if isinstance(text_model, DescriptionGenerator) else \
+            DescriptionGenerator(text_model, device=device)
+        self.taxonomy = self._load_taxonomy(text_taxonomy)
+        self.sampling = sampling.resolved(self.G) if self.G is not None else sampling
+        base = text_options or SamplingOptions()
+        self.text_options = replace(base, n=1, reject_copies=True)  # the copy guard is always on
+        self.identities = self._identities(generator, tagger, text_model, text_taxonomy)
+
+    @staticmethod
+    def _load_generator(generator: Any, device: str) -> torch.nn.Module | None:
+        if generator is None or isinstance(generator, torch.nn.Module):
+            return generator
+        from modiste.gan.checkpoint import load_generator
+
+        return load_generator(generator, device)
+
+    @staticmethod
+    def _load_taxonomy(text_taxonomy: Any) -> Any:
+        if text_taxonomy is None or not isinstance(text_taxonomy, (str, os.PathLike)):
+            return text_taxonomy
+        from modiste.products.text_taxonomy import TextTaxonomy
+
+        return TextTaxonomy.load(text_taxonomy)
+
+    def _identities(self, generator: Any, tagger: Any, text_model: Any, taxonomy: Any) -> dict[str, Any]:
+        from modiste.latent import generator_identity
+
+        out: dict[str, Any] = {}
+        if self.G is not None:
+            out["generator"] = {"path": str(getattr(self.G, "source_path", generator)),
+                                **generator_identity(self.G).to_json()}
+        tagger_path = getattr(self.tagger, "path", tagger if isinstance(tagger, (str, os.PathLike)) else None)
+        out["tagger"] = {"path": str(tagger_path) if tagger_path else None,
+                         "sha256": folder_identity(Path(tagger_path)) if tagger_path else None,
+                         "backbone": self.tagger.tagger.backbone}
+        out["text_model"] = {"path": str(self.text.model_dir), "sha256": folder_identity(Path(self.text.model_dir))}
+        if isinstance(taxonomy, (str, os.PathLike)):
+            out["text_taxonomy"] = {"path": str(taxonomy), "sha256": folder_identity(Path(taxonomy))}
+        return out
+
+    def require_generator(self) -> torch.nn.Module:
+        if self.G is None:
+            raise ModisteError("no generator loaded: pass --generator a run folder or snapshot")
+        return self.G
+
+    def describe(self, context: str, seed: int) -> tuple[str, dict[str, Any]]:
+        """(description, text provenance) for one context, sampled with `seed`; "" if only copies came out."""
+        opts = replace(self.text_options, seed=seed)
+        outs = self.text.generate([context], opts)
+        text = outs[0]["text"] if outs else ""
+        return text, {"sampling": asdict(opts), "attempts": outs[0]["attempts"] if outs else opts.max_retries + 1}
+
+    def from_image(self, image: torch.Tensor, name: str, requested: str | None = None, seed: int = 0,
+                   provenance: dict[str, Any] | None = None) -> Product:
+        """A product from a uint8 [3, H, W] image (a real photo, a generated one); `seed` drives the text."""
+        tags = self.tagger.tag(image.unsqueeze(0))[0]
+        return self._finish(image, tags, name, requested, seed, provenance or {"source": "image", "name": name})
+
+    def from_seed(self, seed: int, class_name: str | None = None) -> Product:
+        """The product of generator seed `seed` (class `class_name` for conditional generators)."""
+        G = self.require_generator()
+        index = resolve_class(G, class_name)
+        image = generate_seed_images(G, [seed], index, self.sampling)[0]
+        handle = f"{_slug(class_name or 'product')}-seed-{seed:04d}"
+        prov = {"source": "seed", "seed": seed, "class": class_name, "truncation": self.sampling.to_json()}
+        return self.from_image(image, handle, class_name, seed, prov)
+
+    @torch.no_grad()
+    def from_latents(self, path: str | os.PathLike, row: int = 0, requested: str | None = None,
+                     seed: int = 0) -> Product:
+        """A product from row `row` of a W+ latents file (e.g. a photo projected by `modiste project`)."""
+        from modiste.gan.images import to_uint8
+        from modiste.latent import load_latents
+
+        G = self.require_generator()
+        latents = load_latents(path, G)
+        if latents.space != "w+":
+            raise ModisteError(f"{path} holds {latents.space} latents: pass W+ latents (from `modiste project`)")
+        if not 0 <= row < len(latents):
+            raise ModisteError(f"row {row} is out of range: {path} holds {len(latents)} latents")
+        ws = latents.latents[row:row + 1].to(next(G.parameters()).device)
+        image = to_uint8(G.synthesis(ws, noise_mode="const"))[0].cpu()
+        requested = requested or latents.classes[row]
+        prov = {"source": "latents", "latents": str(path), "row": row, "meta": latents.meta}
+        return self.from_image(image, f"{_slug(Path(path).stem)}-{row:04d}", requested, seed, prov)
+
+    def compose(self, seeds: list[int], class_name: str | None = None, strict: bool = False,
+                progress: bool = False) -> list[Product]:
+        """Products for `seeds`; with `strict`, the ones that fail a check are dropped."""
+        from tqdm import tqdm
+
+        G = self.require_generator()
+        resolve_class(G, class_name)  # validate before the first product
+        out = [self.from_seed(s, class_name) for s in tqdm(seeds, disable=not progress, desc="products")]
+        return [p for p in out if not (strict and p.flagged)]
+
+    def _finish(self, image: torch.Tensor, tags: ImageTags, handle: str, requested: str | None, seed: int,
+                provenance: dict[str, Any]) -> Product:
+        context = build_context(tags, requested)
+        prompt = context.prompt_context(self.text.template)
+        description, text_prov = self.describe(prompt, seed)
+        results = [checks.image_category(tags, requested)]
+        if self.taxonomy is not None:
+            results.append(checks.description_category(self.taxonomy.predict([description])[0], tags))
+        else:
+            results.append(checks.CheckResult("description_category", True, "skipped: no text classifier given"))
+        results.append(checks.colour_words(description, tags))
+        if not description:
+            results.append(checks.CheckResult("description", False, "the text model produced only near-copies of "
+                                                                    "training descriptions"))
+        prov = {**provenance, "models": self.identities, "text": text_prov}
+        return Product(handle, context.title(), description, tags, prompt, results, prov, image,
+                       requested_class=requested)

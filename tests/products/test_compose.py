@@ -1,0 +1,103 @@
+"""Composing products with tiny models: reproduction from a seed, the CLI, and its bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from modiste.cli import main
+from modiste.products.compose import ProductComposer
+from modiste.products.export.jsonl import read_jsonl
+
+
+def cli(args) -> int:
+    try:
+        main(args)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def composer_args(tiny_run, tiny_tagger, tiny_text_model):
+    return dict(generator=tiny_run, tagger=tiny_tagger, text_model=tiny_text_model)
+
+
+def test_product_is_reproduced_from_its_seed(composer_args):
+    first = ProductComposer(**composer_args).from_seed(3, "Dresses")
+    again = ProductComposer(**composer_args).from_seed(3, "Dresses")  # fresh models, same seed
+    assert np.array_equal(first.image.numpy(), again.image.numpy())
+    assert first.to_json() == again.to_json()
+    assert first.description == again.description and first.title == again.title
+    prov = first.provenance
+    assert prov["seed"] == 3 and prov["class"] == "Dresses" and prov["truncation"]["center"] == "class"
+    assert prov["models"]["generator"]["checkpoint_hash"] and prov["models"]["text_model"]["sha256"]
+    assert prov["text"]["sampling"]["seed"] == 3 and prov["text"]["sampling"]["reject_copies"] is True
+    other = ProductComposer(**composer_args).from_seed(4, "Dresses")
+    assert not np.array_equal(first.image.numpy(), other.image.numpy())
+
+
+def test_cli_seeds_reproduce_a_product(composer_args, tmp_path, capsys):
+    base = ["product", "--generator", str(composer_args["generator"]), "--tagger", str(composer_args["tagger"]),
+            "--text-model", str(composer_args["text_model"]), "--class", "Dresses", "--max-new-tokens", "12",
+            "--quiet"]
+    assert cli(base + ["--n", "2", "--outdir", str(tmp_path / "a")]) == 0
+    assert cli(base + ["--seeds", "1", "--outdir", str(tmp_path / "b")]) == 0
+    a = {p.handle: p for p in read_jsonl(tmp_path / "a" / "products.jsonl")}
+    b = read_jsonl(tmp_path / "b" / "products.jsonl")
+    assert sorted(a) == ["dresses-seed-0000", "dresses-seed-0001"]
+    assert b[0].to_json() == a["dresses-seed-0001"].to_json()
+    image = "images/dresses-seed-0001.png"
+    assert (tmp_path / "a" / image).read_bytes() == (tmp_path / "b" / image).read_bytes()
+    for name in ("catalogue.html", "shopify_products.csv"):
+        assert (tmp_path / "a" / name).is_file()
+
+
+def test_strict_drops_flagged_products(composer_args, tmp_path):
+    # the random tagger rarely calls every image a dress: flagged products must vanish with --strict
+    base = ["product", "--generator", str(composer_args["generator"]), "--tagger", str(composer_args["tagger"]),
+            "--text-model", str(composer_args["text_model"]), "--class", "Jeans", "--n", "3",
+            "--max-new-tokens", "8", "--formats", "jsonl", "--quiet"]
+    assert cli(base + ["--outdir", str(tmp_path / "all")]) == 0
+    assert cli(base + ["--strict", "--outdir", str(tmp_path / "strict")]) == 0
+    everything = read_jsonl(tmp_path / "all" / "products.jsonl")
+    kept = read_jsonl(tmp_path / "strict" / "products.jsonl")
+    assert [p.handle for p in kept] == [p.handle for p in everything if not p.flagged]
+    for p in everything:
+        if p.flagged:
+            assert p.reasons and all(": " in r for r in p.reasons)
+
+
+def _error(args, capsys) -> str:
+    assert cli(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err
+    return err
+
+
+def test_class_on_unconditional_generator(tiny_run_uncond, tiny_tagger, tiny_text_model, tmp_path, capsys):
+    err = _error(["product", "--generator", str(tiny_run_uncond), "--tagger", str(tiny_tagger), "--text-model",
+                  str(tiny_text_model), "--class", "Dresses", "--n", "1", "--outdir", str(tmp_path / "o")], capsys)
+    assert "unconditional" in err and "drop --class" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_class(composer_args, tmp_path, capsys):
+    err = _error(["product", "--generator", str(composer_args["generator"]), "--tagger",
+                  str(composer_args["tagger"]), "--text-model", str(composer_args["text_model"]), "--class", "Gowns",
+                  "--n", "1", "--outdir", str(tmp_path / "o")], capsys)
+    assert "Gowns" in err and "Tshirts, Dresses, Jeans" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_from_real_photo_needs_no_generator(tiny_tagger, tiny_text_model, shared_data):
+    from modiste.products.tagging import read_image
+
+    photo = read_image(shared_data / "fashion-products-224" / "images" / "10000.jpg")
+    composer = ProductComposer(None, tiny_tagger, tiny_text_model)
+    product = composer.from_image(photo, "skirt-10000")
+    assert product.handle == "skirt-10000" and product.provenance["source"] == "image"
+    assert product.tags.colour is not None and product.tags.colour.base_colour == "White"  # a white skirt
+    assert json.loads(json.dumps(product.to_json()))["handle"] == "skirt-10000"
