@@ -90,3 +90,29 @@ def test_projection_job_then_edit_the_photo(client):
     assert set(st["result"]["scores"]) >= {"psnr_db", "ms_ssim"}
     missing = client.post("/api/jobs", json={"kind": "project", "params": {"model": "uncond", "upload": "0" * 32}})
     assert missing.status_code == 404 and "upload" in missing.json()["error"]
+    client.post("/api/directions", json={"model": "uncond", "method": "sefa", "num": 2})
+    recon = np.asarray(Image.open(io.BytesIO(client.get(f"/api/jobs/{st['id']}/files/photo-reconstruction.png").content)))
+    same = client.post("/api/edit", json={"model": "uncond", "latents": st["id"], "edits": []})
+    edited = client.post("/api/edit", json={"model": "uncond", "latents": st["id"],
+                                            "edits": [{"direction": "sefa:sefa_0", "strength": 3}]})
+    same_px, edited_px = (np.asarray(Image.open(io.BytesIO(r.content))).astype(int) for r in (same, edited))
+    assert np.abs(same_px - recon.astype(int)).max() <= 1  # the projected photo, as reconstructed
+    assert np.abs(edited_px - same_px).mean() > 1.0
+
+
+def test_edit_moves_the_image_and_zero_is_identity(client):
+    client.post("/api/directions", json={"model": "cond", "method": "ganspace", "num": 2})
+    base = {"model": "cond", "seed": 3, "class": "Dresses", "truncation": 0.7}
+    plain = client.post("/api/generate", json={"model": "cond", "seeds": [3], "class": "Dresses", "truncation": 0.7})
+    zero = client.post("/api/edit", json={**base, "edits": [{"direction": "ganspace:pc_0", "strength": 0}]})
+    moved = client.post("/api/edit", json={**base, "edits": [{"direction": "ganspace:pc_0", "strength": 3}]})
+    a, b, c = (np.asarray(Image.open(io.BytesIO(r.content))).astype(int) for r in (plain, zero, moved))
+    assert np.abs(a - b).max() <= 1 and np.abs(b - c).mean() > 1.0
+    unknown = client.post("/api/edit", json={**base, "edits": [{"direction": "ganspace:pc_9", "strength": 1}]})
+    assert unknown.status_code == 400 and "pc_0" in unknown.json()["error"]
+    no_set = client.post("/api/edit", json={**base, "edits": [{"direction": "nope:x", "strength": 1}]})
+    assert no_set.status_code == 404 and "ganspace:pc_0" in no_set.json()["error"]
+    huge = client.post("/api/edit", json={**base, "edits": [{"direction": "ganspace:pc_0", "strength": 1e9}]})
+    assert huge.status_code == 422
+    both = client.post("/api/edit", json={**base, "latents": "0" * 32, "edits": []})
+    assert both.status_code == 400 and "exactly one" in both.json()["error"]

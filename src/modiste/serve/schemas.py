@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9._ &'+-]{0,99}$"  # model, class and direction names as the server lists them
 ID = r"^[0-9a-f]{32}$"
+DIRECTION = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}:[A-Za-z0-9][A-Za-z0-9._ &'+-]{0,99}$"  # "<set>:<name>"
 MAX_SEED = 2**31 - 1
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
@@ -46,7 +47,7 @@ class MixRequest(Strict):
 
 
 class EditStep(Strict):
-    direction: str = Field(pattern=NAME, description="'<set>:<name>' from GET /api/models")
+    direction: str = Field(pattern=DIRECTION, description="'<set>:<name>' from GET /api/models")
     strength: float = Field(ge=-10.0, le=10.0)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from modiste.errors import ModisteError
 from modiste.latent.truncation import resolve_center
 from modiste.serve.render import RenderItem
 from modiste.serve.routes.common import class_index, in_thread, png_base64, png_response, studio_of, within
@@ -94,3 +95,59 @@ async def find_directions(body: DirectionsRequest, request: Request) -> dict:
 
     ds = await in_thread(run, seconds=studio.config.request_timeout)
     return {"model": body.model, "set": body.method, "directions": [f"{body.method}:{n}" for n in ds.names]}
+
+
+def _projected(studio, lm, job_id: str):
+    """(generator with the photo's PTI weights / noise, its W+ LatentSet) for a projection job, cached."""
+    from modiste.latent.inputs import load_generator_for, read_latents_for, ws_from_inputs
+    from modiste.serve.task_project import latents_of
+
+    key = f"projected:{job_id}"
+    if key not in lm.cache:
+        path = latents_of(studio, job_id)
+        G = load_generator_for(lm.run, path, studio.config.device)
+        lm.cache[key] = (G, ws_from_inputs(G, latents=read_latents_for(G, path)))
+    return lm.cache[key]
+
+
+@router.post("/api/edit", responses=PNG)
+async def edit(body: EditRequest, request: Request):
+    """A seed (or a projected photo) moved along named directions: w + strength * step * d per edit.
+
+    Strengths are in units of the direction's spread in sampled W (see docs/latent.md), layers are
+    the direction's own unless `layers` overrides them.
+    """
+    from modiste.latent.directions.preview import direction_step
+    from modiste.latent.edit import apply_direction
+    from modiste.latent.inputs import ws_from_inputs
+    from modiste.latent.render import synthesize_images
+
+    studio = studio_of(request)
+    lm = studio.model(body.model)
+    if (body.seed is None) == (body.latents is None):
+        raise ModisteError("send exactly one of \"seed\" and \"latents\" (a projection job id)")
+    steps = []
+    for e in body.edits:
+        set_name, sep, name = e.direction.partition(":")
+        if not sep:
+            raise ModisteError(f"direction {e.direction!r} must be '<set>:<name>' as GET /api/models lists them")
+        ds = studio.directions(body.model, set_name)
+        k = ds.index(name)
+        steps.append((ds.vectors[k], e.strength * direction_step(ds, k), ds.layers[k]))
+
+    def run():
+        with lm.lock:
+            if body.latents is not None:
+                G, inputs = _projected(studio, lm, body.latents)
+            else:
+                G = lm.G
+                inputs = ws_from_inputs(G, seeds=[body.seed], class_name=body.class_name,
+                                        truncation_psi=body.truncation, center=body.truncation_center)
+            layers = _layers(G, body.layers)
+            ws = inputs.latents
+            for vector, strength, own_layers in steps:
+                ws = apply_direction(ws, vector, strength, layers or own_layers)
+            image = synthesize_images(G, ws)[0]
+        return image.permute(1, 2, 0).numpy()
+
+    return png_response(await in_thread(run, seconds=studio.config.request_timeout))
