@@ -69,38 +69,3 @@ def fake_features(monkeypatch):
 
     monkeypatch.setattr(train_mod, "dataset_features", pixel_features)
     return pixel_features
-
-
-@pytest.fixture(scope="session")
-def tiny_text_model(shared_data, tmp_path_factory) -> Path:
-    """A scratch-tiny description model trained for 4 steps on 200 real Myntra descriptions (seconds)."""
-    from modiste.text.train import TrainConfig, train
-
-    torch.set_num_threads(1)
-    out = tmp_path_factory.mktemp("text-model") / "run"
-    train(TrainConfig(corpus=str(shared_data / "text" / "myntra_products_catalog.csv"), out=str(out),
-                      text_column="Description", context_columns=("Product_Name",), base="scratch-tiny",
-                      max_steps=4, eval_every=4, eval_examples=16, max_records=200, batch_size=8, block_size=64,
-                      warmup_steps=1, lr=3e-3, progress=False, device="cpu"))
-    return out
-
-
-@pytest.fixture(scope="session")
-def tiny_tagger(tmp_path_factory) -> Path:
-    """A tagger for the installed Inception with heads fitted on random features (arbitrary but fixed answers)."""
-    from modiste.metrics.inception import resolve_weights
-    from modiste.products.tagger.heads import train_head
-    from modiste.products.tagger.model import AttributeSpec, Tagger
-
-    rng = np.random.default_rng(0)
-    x = torch.tensor(rng.normal(size=(90, 2048)), dtype=torch.float32)
-    specs, heads = [], {}
-    for name, classes in {"articleType": ["Dresses", "Jeans", "Tshirts"], "baseColour": ["Black", "Navy Blue", "Red"],
-                          "gender": ["Men", "Women"]}.items():
-        y = np.arange(90) % len(classes)
-        heads[name] = train_head(x, y, len(classes), max_iter=20)
-        specs.append(AttributeSpec(name, classes, {}, 1.0, 0.0))
-    folder = tmp_path_factory.mktemp("tagger") / "t"
-    Tagger(specs, heads, {"name": "fid-inception-v3-pool3", "weights_sha256": resolve_weights()[1],
-                          "resize": "clean"}).save(folder)
-    return folder
