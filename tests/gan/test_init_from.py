@@ -129,3 +129,16 @@ def test_a_wrong_expected_hash_is_refused(tmp_path, tiny_run, capsys):
     code = run_cli("train", "--data", str(data), *TINY, "--kimg", "0.008", "--init-from", str(tiny_run),
                    "--init-from-sha256", "0" * 64, "--outdir", str(tmp_path / "runs"))
     assert code == 2 and "sha256" in capsys.readouterr().err
+
+
+def test_resume_keeps_the_record_of_where_the_run_started(tmp_path, tiny_run):
+    data = write_folder_data(tmp_path / "data", TINY_CLASSES, per_class=3)
+    out = tmp_path / "runs"
+    common = ["--data", str(data), "--cond", "folder", *TINY, "--snap", "0.008", "--outdir", str(out)]
+    assert run_cli("train", *common, "--kimg", "0.008", "--init-from", str(tiny_run)) == 0
+    (run,) = out.iterdir()
+    first = json.loads((run / "config.json").read_text())["config"]
+    assert run_cli("train", *common, "--kimg", "0.016", "--resume", str(run)) == 0  # no --init-from needed
+    config = json.loads((run / "config.json").read_text())["config"]
+    assert (config["init_from"], config["init_from_sha256"]) == (first["init_from"], first["init_from_sha256"])
+    assert config["init_from"] is not None and read_state(list_checkpoints(run)[-1])["trainer"]["step"] == 2

@@ -71,6 +71,7 @@ def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = No
             raise ModisteError(f"checkpoint {snapshot} was written by {len(rng)} processes, this run has "
                                f"{ctx.world_size}: resume with the same number of processes")
         restore_rng(rng[key], ctx.device)
+        cfg.init_from, cfg.init_from_sha256 = (state["config"].get(k) for k in ("init_from", "init_from_sha256"))
     else:
         if cfg.init_from:  # fine-tuning: G, D, G_ema from another model; cfg records its path and hash
             start_from_model(trainer, cfg)
