@@ -159,5 +159,28 @@ def test_cli_walk_class_on_unconditional_and_unwritable_folder(tiny_run_uncond, 
     with pytest.raises(SystemExit):
         main(["walk", "--checkpoint", str(tiny_run_uncond), "--seeds", "1,2", "--out", str(tmp_path / "file" / "w.mp4"),
               "--quiet"])
-    assert "cannot be written" in capsys.readouterr().err
+    assert "is a file" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_walk_through_a_latents_file_in_z_and_in_w(tiny_run, tmp_path):
+    from modiste.latent import LatentSet, generator_identity, save_latents
+
+    G = modiste.load_generator(tiny_run)
+    z = latents_for_seeds([1, 5], G.z_dim)
+    save_latents(tmp_path / "z", LatentSet("z", z, generator_identity(G), ["Tshirts", "Jeans"], [1, 5]))
+    main(["walk", "--checkpoint", str(tiny_run), "--latents", str(tmp_path / "z"), "--frames", "4",
+          "--out", str(tmp_path / "zw.gif"), "--quiet"])
+    frames = load_latents(tmp_path / "zw", G).latents
+    assert torch.allclose(frames[0], G.mapping(z[:1], torch.tensor([0]))[0], atol=1e-6)
+    assert torch.allclose(frames[-1], G.mapping(z[1:], torch.tensor([2]))[0], atol=1e-6)
+    ws = frames[[0, 3]]
+    save_latents(tmp_path / "wp", LatentSet("w+", ws, generator_identity(G)))
+    main(["walk", "--checkpoint", str(tiny_run), "--latents", str(tmp_path / "wp"), "--frames", "3",
+          "--out", str(tmp_path / "sub" / "ww.mp4"), "--quiet"])  # W+ file: walked in W by default
+    mid = load_latents(tmp_path / "sub" / "ww", G).latents[1]
+    assert torch.allclose(mid, 0.5 * (ws[0] + ws[1]), atol=1e-6)
+    with pytest.raises(SystemExit):
+        main(["walk", "--checkpoint", str(tiny_run), "--latents", str(tmp_path / "wp"), "--space", "z",
+              "--frames", "3", "--out", str(tmp_path / "bad.mp4"), "--quiet"])
+    assert not (tmp_path / "bad.mp4").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -30,12 +31,21 @@ def prepare_outdir(path: str | Path) -> Path:
 
 
 def check_out_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:
-    """Check an output file name (its suffix among `suffixes`, e.g. (".mp4", ".gif")) and that its
-    folder can be written; create the folder. Returns the Path. Raises ModisteError otherwise."""
+    """Check an output file name (its suffix among `suffixes`, e.g. (".mp4", ".gif")) and that it can
+    be written: its folder, or the nearest existing folder above it (created later by the atomic
+    writer), must be writable. Creates nothing. Returns the Path; raises ModisteError otherwise."""
     out = Path(path)
     if out.suffix.lower() not in suffixes:
         raise ModisteError(f"--out {out} must end in {' or '.join(suffixes)}")
     if out.is_dir():
         raise ModisteError(f"--out {out} is a folder: pass a file name ending in {' or '.join(suffixes)}")
-    _check_writable_folder(out.parent if str(out.parent) else Path("."), "output folder")
+    folder = out.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ModisteError(f"output folder {folder} is a file: pick a folder you can write to for --out")
+    if folder == out.absolute().parent:
+        _check_writable_folder(folder, "output folder")
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        raise ModisteError(f"output folder {folder} cannot be written: pick a folder you can write to for --out")
     return out

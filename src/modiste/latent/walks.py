@@ -12,7 +12,7 @@ it, so the video loops seamlessly); frames between two keyframes are evenly spac
 
 Grids of walks: cell i (row-major, from 0) walks the seeds s + i * (max(seeds) + 1), so cell 0 is
 the seeds given and no two cells share a seed; from a latents file the rows are split into
-consecutive groups, one per cell.
+consecutive groups, one per cell. A latents file is walked in z (z rows only) or in W (any rows).
 """
 
 from __future__ import annotations
@@ -119,10 +119,22 @@ def walk_ws(G: torch.nn.Module, seeds: list[int], class_names: list[str] | None 
     n = max(len(seeds), len(class_names), 1)
     if not seeds:
         raise ModisteError("no seeds given: pass --seeds like 1,5,9")
-    center = resolve_center(G, center) if truncation_psi != 1.0 else center
     device = next(G.parameters()).device
     z = latents_for_seeds(seeds * n if len(seeds) == 1 else seeds, G.z_dim).to(device)
-    c = _key_classes(G, class_names, n)
+    return walk_keys_ws(G, z, _key_classes(G, class_names, n), frames, space, loop, truncation_psi, center)
+
+
+@torch.no_grad()
+def walk_keys_ws(G: torch.nn.Module, z: torch.Tensor, c: torch.Tensor | None, frames: int, space: str = "z",
+                 loop: bool = False, truncation_psi: float = 1.0, center: str | None = None) -> torch.Tensor:
+    """W+ of every frame of a walk through keyframes z [K, z_dim] with labels c [K, c_dim] (one-hot or
+    soft; None unconditional): [F, num_ws, w_dim]. space "z": slerp z and lerp c, then map and
+    truncate each frame; "w": map and truncate each keyframe, lerp W+."""
+    if space not in SPACES:
+        raise ModisteError(f"unknown walk space {space!r}: use z or w")
+    center = resolve_center(G, center) if truncation_psi != 1.0 else center
+    device = next(G.parameters()).device
+    z = z.to(device)
     c = None if c is None else c.to(device)
     if space == "z":
         zf = interpolate(z.double(), frames, loop, spherical=True).float()
@@ -137,18 +149,6 @@ def grid_seeds(seeds: list[int], cells: int) -> list[list[int]]:
     """The seeds each cell of a grid of walks goes through: cell i gets s + i * (max(seeds) + 1)."""
     stride = max(seeds) + 1
     return [[s + i * stride for s in seeds] for i in range(cells)]
-
-
-@torch.no_grad()
-def walk_ws_from_latents(latents: LatentSet, frames: int, space: str, loop: bool) -> torch.Tensor:
-    """W+ of a walk through the rows of a latents set's W+ (or W), linear in W: [F, num_ws, w_dim].
-
-    Walks in z need seeds (or z latents mapped by the caller); a W+ set (projected photos, mixes)
-    is walked in W. Raises ModisteError for space "z" or fewer than two rows.
-    """
-    if space != "w":
-        raise ModisteError("a walk through a latents file runs in W: pass --space w (z walks take --seeds)")
-    return interpolate(latents.latents.float(), frames, loop, spherical=False)
 
 
 def parse_grid(text: str | None) -> tuple[int, int]:
@@ -203,30 +203,48 @@ def render_frames(G: torch.nn.Module, walk: Walk, batch: int = 8, progress: bool
 def plan_walk(G: torch.nn.Module, seeds: list[int] | None = None, latents: LatentSet | None = None,
               class_names: list[str] | None = None, frames: int = 60, space: str = "z", loop: bool = False,
               grid: tuple[int, int] = (1, 1), truncation_psi: float = 1.0, center: str | None = None) -> Walk:
-    """Every frame's W+ for a walk (or a grid of walks) through seeds or the rows of a W+ latents set.
+    """Every frame's W+ for a walk (or a grid of walks) through seeds or the rows of a latents set.
 
-    Seeds: `walk_ws` per cell with `grid_seeds`. Latents ("w+" set, e.g. from ws_from_inputs): its
-    rows are split into rows*cols consecutive groups, each walked in W. Raises ModisteError.
+    Seeds: `walk_ws` per cell with `grid_seeds`. Latents (as read from a file): the rows are split
+    into rows*cols consecutive groups, one walk each; space "z" needs z latents (each row mapped with
+    its class, or class_names[0]), space "w" takes any (z rows mapped; W rows broadcast; W+ as is).
+    Raises ModisteError.
     """
+    from modiste.latent.inputs import class_indices, provenance_meta, ws_from_inputs
+
     cells = grid[0] * grid[1]
     if (seeds is None) == (latents is None):
         raise ModisteError("pass exactly one of --seeds and --latents")
+    if space not in SPACES:
+        raise ModisteError(f"unknown walk space {space!r}: use z or w")
     meta = {"kind": "walk", "space": space, "loop": loop, "frames": frames, "grid": list(grid),
-            "truncation_psi": float(truncation_psi), "truncation_center": center}
+            "truncation_psi": float(truncation_psi), "truncation_center": center, **provenance_meta(G)}
     if seeds is not None:
         per_cell = grid_seeds(seeds, cells) if seeds else [[]]
         ws = torch.stack([walk_ws(G, s, class_names, frames, space, loop, truncation_psi, center) for s in per_cell])
         meta.update({"cell_seeds": per_cell, "classes": list(class_names or [])})
-        num_keys = max(len(seeds), len(class_names or []))
+        return Walk(ws, grid, keyframe_frames(max(len(seeds), len(class_names or [])), frames, loop), meta)
+    if len(latents) % cells:
+        raise ModisteError(f"{len(latents)} latents do not split into the {cells} cells of --grid: pass a multiple")
+    if len(class_names or []) > 1:
+        raise ModisteError("a walk between classes takes --seeds, not --latents")
+    class_name = class_names[0] if class_names else None
+    per = len(latents) // cells
+    if space == "z":
+        if latents.space != "z":
+            raise ModisteError(f"a z walk needs z latents, this file holds {latents.space}: pass --space w")
+        c = class_indices(G, latents.classes, class_name)
+        onehot = None if c is None else F.one_hot(c, G.c_dim).float()
+        ws = torch.stack([walk_keys_ws(G, latents.latents[i * per:(i + 1) * per],
+                                       None if onehot is None else onehot[i * per:(i + 1) * per],
+                                       frames, "z", loop, truncation_psi, center) for i in range(cells)])
     else:
-        if len(latents) % cells:
-            raise ModisteError(f"{len(latents)} latents do not split into {cells} cells of --grid: pass a multiple")
-        groups = latents.latents.reshape(cells, len(latents) // cells, *latents.latents.shape[1:])
-        ws = torch.stack([walk_ws_from_latents(LatentSet("w+", g, latents.identity), frames, space, loop)
-                          for g in groups])
-        meta.update({"source_meta": latents.meta, **{k: v for k, v in latents.meta.items() if k == "pti_weights"}})
-        num_keys = len(latents) // cells
-    return Walk(ws, grid, keyframe_frames(num_keys, frames, loop), meta)
+        mapped = ws_from_inputs(G, latents=latents, class_name=class_name, truncation_psi=truncation_psi,
+                                center=center).latents
+        ws = torch.stack([interpolate(mapped[i * per:(i + 1) * per].float(), frames, loop, spherical=False)
+                          for i in range(cells)])
+    meta.update({"source_seeds": latents.seeds, "source_meta": latents.meta})
+    return Walk(ws, grid, keyframe_frames(per, frames, loop), meta)
 
 
 def walk_latents(G: torch.nn.Module, walk: Walk, class_names: list[str] | None = None) -> LatentSet:

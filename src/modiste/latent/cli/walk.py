@@ -6,7 +6,7 @@ import click
 
 from modiste.errors import ModisteError
 from modiste.latent.cli.options import (
-    checkpoint_option, device_option, echo_written, input_options, open_cli_inputs, out_option,
+    checkpoint_option, device_option, echo_written, input_options, out_option,
     parse_optional_seeds, resolve_device_text, truncation_options,
 )
 
@@ -18,8 +18,9 @@ from modiste.latent.cli.options import (
               help="Class of every frame, or several (A,B,...) to walk between classes by interpolating the "
                    "one-hot class label (one per seed, or one seed held throughout).")
 @click.option("--frames", type=int, default=60, show_default=True, help="Frames in the video.")
-@click.option("--space", type=click.Choice(["z", "w"]), default="z", show_default=True,
-              help="z: spherical interpolation of z; w: linear interpolation of W+.")
+@click.option("--space", type=click.Choice(["z", "w"]), default=None,
+              help="z: spherical interpolation of z; w: linear interpolation of W+ [default: z, or w for a "
+                   "latents file of W or W+].")
 @click.option("--loop", is_flag=True, help="Return to the first keyframe so the video loops seamlessly.")
 @click.option("--fps", type=float, default=24.0, show_default=True, help="Frames per second.")
 @click.option("--grid", default=None, help="ROWSxCOLS walks side by side; cell i walks seeds s + i*(max seed + 1).")
@@ -27,11 +28,11 @@ from modiste.latent.cli.options import (
 @device_option
 @out_option((".mp4", ".gif"), "The video; the frames' W+ go beside it as <name>.safetensors/.json")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def walk(checkpoint: str, seeds: str | None, latents: str | None, class_name: str | None, frames: int, space: str,
+def walk(checkpoint: str, seeds: str | None, latents: str | None, class_name: str | None, frames: int, space: str | None,
          loop: bool, fps: float, grid: str | None, truncation: float, truncation_center: str | None, device: str,
          out: str, quiet: bool) -> None:
     """A latent walk through seeds (z: slerp, w: lerp), between classes, or through a latents file's W+."""
-    from modiste.latent.inputs import load_generator_for, resolve_center_for
+    from modiste.latent.inputs import load_generator_for, read_latents_for, resolve_center_for
     from modiste.latent.outputs import check_out_file
     from modiste.latent.walks import parse_grid, plan_walk, write_walk
 
@@ -44,18 +45,14 @@ def walk(checkpoint: str, seeds: str | None, latents: str | None, class_name: st
     out_path = check_out_file(out, (".mp4", ".gif"))
     shape = parse_grid(grid)
     classes = [c.strip() for c in class_name.split(",") if c.strip()] if class_name else []
-    if latents is not None:
-        if len(classes) > 1:
-            raise ModisteError("a walk between classes takes --seeds, not --latents")
-        G, inputs = open_cli_inputs(checkpoint, None, latents, classes[0] if classes else None, truncation,
-                                    truncation_center, device)
-        plan = plan_walk(G, latents=inputs, frames=frames, space=space, loop=loop, grid=shape)
-        classes = inputs.classes if any(inputs.classes) else []
-    else:
-        G = load_generator_for(checkpoint, None, resolve_device_text(device))
-        plan = plan_walk(G, seeds=parse_optional_seeds(seeds), class_names=classes, frames=frames, space=space,
-                         loop=loop, grid=shape, truncation_psi=truncation,
-                         center=resolve_center_for(G, truncation, truncation_center))
+    G = load_generator_for(checkpoint, latents, resolve_device_text(device))
+    source = read_latents_for(G, latents) if latents is not None else None
+    space = space or ("w" if source is not None and source.space != "z" else "z")
+    plan = plan_walk(G, seeds=parse_optional_seeds(seeds), latents=source, class_names=classes, frames=frames,
+                     space=space, loop=loop, grid=shape, truncation_psi=truncation,
+                     center=resolve_center_for(G, truncation, truncation_center))
+    if source is not None and G.c_dim > 0:
+        classes = sorted({c for c in source.classes if c} | set(classes))
     written = write_walk(G, plan, out_path, fps, progress=not quiet, class_names=classes)
     echo_written(f"video ({written['frames']} frames at {fps:g} fps)", written["video"])
     echo_written("latents (W+ per frame)", written["latents"])
