@@ -103,3 +103,28 @@ def test_tagger_from_another_backbone_is_refused(labelled_folder, fake_features,
     (out / META_FILE).write_text(json.dumps(meta))
     err = _error(["tagger", "predict", str(folder / "0000.png"), "--tagger", str(out)], capsys)
     assert "another backbone" in err and "retrain" in err
+
+
+def test_predict_real_photos_and_generated_seeds(tiny_tagger, tiny_run, shared_data, tmp_path, capsys):
+    photos = shared_data / "fashion-products-224" / "images"
+    out = tmp_path / "tags.csv"
+    assert cli(["tagger", "predict", str(photos / "10000.jpg"), str(photos / "10001.jpg"), "--tagger",
+                str(tiny_tagger), "--out", str(out)]) == 0
+    rows = list(csv.DictReader(open(out)))
+    assert [r["image"] for r in rows] == [str(photos / "10000.jpg"), str(photos / "10001.jpg")]
+    assert set(rows[0]) >= {"articleType", "articleType_confidence", "baseColour", "rule_colour", "rule_hex"}
+    assert rows[0]["rule_base_colour"] == "White" and rows[1]["rule_base_colour"] == "Blue"  # labels: White, Blue
+    for r in rows:
+        assert 0.0 <= float(r["articleType_confidence"]) <= 1.0
+    out = tmp_path / "gen.jsonl"
+    assert cli(["tagger", "predict", "--checkpoint", str(tiny_run), "--seeds", "0-1", "--class", "Dresses",
+                "--tagger", str(tiny_tagger), "--out", str(out), "--no-colour"]) == 0
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["image"] for r in lines] == ["seed0000", "seed0001"] and "rule_colour" not in lines[0]
+
+
+def test_predict_needs_paths_or_checkpoint(tiny_tagger, capsys):
+    err = _error(["tagger", "predict", "--tagger", str(tiny_tagger)], capsys)
+    assert "PATHS" in err
+    err = _error(["tagger", "predict", "x.png", "--tagger", str(tiny_tagger), "--out", "tags.txt"], capsys)
+    assert ".csv or .jsonl" in err
