@@ -51,7 +51,7 @@ def band_range(name: str, num_ws: int) -> tuple[int, int]:
         raise ModisteError(
             f"this generator's layers stop at {top} px, so it has no {name} layers "
             f"({lo}{'-' + str(hi) if hi else ' and up'} px): pass an index range like 0-{num_ws - 1} "
-            f"(see `modiste mix --help` for the table)")
+            f"(docs/latent.md, Layers, has the bands of every width)")
     return idx[0], idx[-1] + 1
 
 
