@@ -95,3 +95,14 @@ def test_unwritable_outputs_are_refused(tmp_path):
     with pytest.raises(ModisteError, match=r"\.mp4 or \.gif"):
         check_out_file(tmp_path / "walk.avi", (".mp4", ".gif"))
     assert prepare_outdir(tmp_path / "a" / "b").is_dir()
+
+
+def test_pti_weights_tuned_from_another_generator_are_refused(tiny_run, tmp_path):
+    G = modiste.load_generator(tiny_run)
+    name = next(k for k in G.state_dict() if k.endswith("weight"))
+    save_file({name: G.state_dict()[name].contiguous()}, str(tmp_path / "p.pti.safetensors"),
+              metadata={"format": "modiste-pti/1", "base_checkpoint_hash": "0" * 64})
+    save_latents(tmp_path / "p", LatentSet("w", torch.zeros(1, G.w_dim), generator_identity(G),
+                                           meta={"pti_weights": "p.pti.safetensors"}))
+    with pytest.raises(ModisteError, match="tuned from another generator"):
+        open_inputs(tiny_run, latents_path=tmp_path / "p")

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 
 from modiste.errors import ModisteError
@@ -44,9 +44,11 @@ def pti_weights_path(latents_path: str | Path) -> Path | None:
 
 
 def apply_pti_weights(G: torch.nn.Module, weights_path: str | Path) -> torch.nn.Module:
-    """Load pivotal-tuning weights (a state dict of G, all or some entries) into G in place.
+    """Load pivotal-tuning weights (a state dict of G, all or some entries: tuned synthesis weights,
+    optimised noise maps) into G in place.
 
-    Raises ModisteError if the file is missing or damaged or does not fit G (unknown names, other shapes).
+    Raises ModisteError if the file is missing or damaged, was tuned from another generator (its
+    header's "base_checkpoint_hash"), or does not fit G (unknown names, other shapes).
     """
     base = generator_identity(G)
     weights_path = Path(weights_path)
@@ -55,8 +57,15 @@ def apply_pti_weights(G: torch.nn.Module, weights_path: str | Path) -> torch.nn.
                            f"the latents file, or re-run `modiste project --pti`")
     try:
         tuned = load_file(str(weights_path))
+        with safe_open(str(weights_path), "pt") as f:
+            header = f.metadata() or {}
     except (OSError, SafetensorError) as e:
         raise ModisteError(f"PTI weights {weights_path} are damaged ({e}): re-run `modiste project --pti`") from e
+    tuned_from = header.get("base_checkpoint_hash")
+    if tuned_from and tuned_from != base.checkpoint_hash:
+        raise ModisteError(f"PTI weights {weights_path.name} were tuned from another generator (weights "
+                           f"{tuned_from[:12]}, this one {base.checkpoint_hash[:12]}): use the checkpoint the photo "
+                           f"was projected with")
     own = G.state_dict()
     wrong = [k for k, v in tuned.items() if k not in own or own[k].shape != v.shape]
     if wrong:
