@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--truncation", type=float, default=0.7)
     ap.add_argument("--per-class", type=int, default=12)
-    ap.add_argument("--max-samples", type=int, default=2000)
+    ap.add_argument("--max-samples", type=int, default=1000,
+                    help="filter: samples tried at most; n is lowered when the conditional in-class rate says "
+                         "fewer would pass (reported per method)")
     ap.add_argument("--outdir", default="/work/runs/rare-class")
     ap.add_argument("--figure", default=None, help="labelled PNG: real images, then each method's samples")
     ap.add_argument("--threads", type=int, default=1)
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     reals = real_class_features(G, str(DATA / "images"), str(DATA / "labels.csv"), "articleType", args.per_class,
                                 keep_all=(args.class_name,))
     featurize = inception_featurizer()
-    scorer = NearestClassMeanScorer(reals, args.class_name, featurize)
+    scorer = NearestClassMeanScorer(reals, args.class_name, featurize, args.per_class)
     real_seconds = time.time() - start
     out = Path(args.outdir) / f"{Path(G.source_path).name}-{time.strftime('%H%M%S')}"
     results, rows = {}, {}
@@ -86,17 +88,23 @@ def main(argv: list[str] | None = None) -> None:
             ("conditional", args.other_class)]
     for method, cls in runs:
         label = method if cls == args.class_name else f"{cls} (yardstick)"
+        n = args.n
+        if method == "filter":  # the filter keeps conditional samples: its yield is about their in-class rate
+            expected = results["conditional"]["in_class_rate"] * args.max_samples
+            n = min(args.n, max(2, int(0.7 * expected)))
         t0 = time.time()
-        result = synthesize(G, cls, args.n, method, out / label.split()[0].lower(), args.truncation,
+        result = synthesize(G, cls, n, method, out / label.split()[0].lower(), args.truncation,
                             scorer=scorer if method == "filter" else None,
                             scorer_name="nearest class mean of Inception features", max_samples=args.max_samples,
                             attribute="articleType")
         figures = synthesis_report(featurize(result.images), reals, args.class_name, scorer)
-        results[label] = {"yield": round(result.yield_rate, 4), "sampled": result.manifest["sampled"],
+        results[label] = {"n": n, "yield": round(result.yield_rate, 4), "sampled": result.manifest["sampled"],
                           "seconds": round(time.time() - t0, 1),
                           **{k: (round(v, 5) if isinstance(v, float) and math.isfinite(v) else v)
                              for k, v in figures.items()}}
-        rows[label] = result.images[:10]
+        shown = result.images[:10]
+        rows[label] = torch.cat([shown, torch.full((10 - len(shown), *shown.shape[1:]), 255, dtype=torch.uint8)])
+        print(json.dumps({label: results[label]}), file=sys.stderr, flush=True)
     report = {
         "benchmark": "rare_class", "checkpoint": str(G.source_path), "kimg": state.get("kimg"),
         "class": args.class_name, "n": args.n, "truncation_psi": args.truncation, "truncation_center": "class",

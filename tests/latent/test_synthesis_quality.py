@@ -102,3 +102,9 @@ def test_cli_refuses_unconditional_and_unwritable(tiny_run_uncond, tiny_run, tmp
     assert run("synthesize", "--checkpoint", str(tiny_run), "--class", "Dresses", "--outdir", str(tmp_path / "f" / "d"),
                "--no-report") == 2
     assert "cannot be written" in capsys.readouterr().err
+
+
+def test_scorer_means_use_at_most_max_per_class_images():
+    reals = ClassFeatures(torch.tensor([[0.0], [10], [20], [100]]), torch.tensor([0, 0, 0, 1]), ["a", "b"])
+    assert NearestClassMeanScorer(reals, "a", lambda im: im).means[0].item() == 10
+    assert NearestClassMeanScorer(reals, "a", lambda im: im, max_per_class=1).means[0].item() == 0

@@ -6,7 +6,8 @@ to the generator's canvas exactly as for training (pad or crop to its aspect, it
 features are cached with the metrics' feature cache, keyed by the data's content and the images chosen.
 
 Scorer: a real image set gives one mean feature per class (at most `per_class` images each, a seeded
-random choice); a synthesized image is "in the class" when the class's mean is its nearest (L2).
+random choice, the target class included); a synthesized image is "in the class" when the class's
+mean is its nearest (L2).
 
 Diversity: the mean pairwise L2 distance between the Inception features of a set of images (no
 LPIPS network can be downloaded here). Reported next to the same figure for the real images of the
@@ -115,14 +116,17 @@ class NearestClassMeanScorer:
     """In the class = the nearest class mean (L2) of the image's features is the target class's.
 
     reals: real features by class; target: the class name; featurize: uint8 images -> features
-    (inception_featurizer() for the CLI's default). Call with images float [B, 3, H, W] in [-1, 1]
-    (the generator's output) -> bool [B]; `predict(features)` gives class names.
+    (inception_featurizer() for the CLI's default); max_per_class: each mean uses at most this many
+    images (the first), so that every class's mean is equally noisy — a mean of many images lies
+    nearer the centre of the data and would attract more samples. Call with images float
+    [B, 3, H, W] in [-1, 1] (the generator's output) -> bool [B]; `predict(features)` gives names.
     """
 
-    def __init__(self, reals: ClassFeatures, target: str, featurize: Featurizer) -> None:
+    def __init__(self, reals: ClassFeatures, target: str, featurize: Featurizer,
+                 max_per_class: int | None = None) -> None:
         present = [k for k in range(len(reals.class_names)) if bool((reals.labels == k).any())]
         self.class_names = [reals.class_names[k] for k in present]
-        self.means = torch.stack([reals.features[reals.labels == k].double().mean(0) for k in present])
+        self.means = torch.stack([reals.features[reals.labels == k][:max_per_class].double().mean(0) for k in present])
         reals.of(target)  # raises, listing the classes, if the reals lack it
         self.target = self.class_names.index(target)
         self.featurize = featurize

@@ -94,7 +94,7 @@ def synthesize(checkpoint, class_name, n, method, outdir, truncation, truncation
                                "--label-field (or --no-report with another method)")
         reals = real_class_features(G, real_data, real_labels, label_field, per_class, cfg.get("mode", "pad"), dev,
                                     keep_all=(class_name,))
-        scorer = NearestClassMeanScorer(reals, class_name, inception_featurizer(dev))
+        scorer = NearestClassMeanScorer(reals, class_name, inception_featurizer(dev), per_class)
     result = run_synthesis(G, class_name, n, method, outdir, truncation, truncation_center, seed_start,
                            scorer if method == "filter" else None, "nearest class mean of Inception features",
                            vector, strength, max_samples, label_field or "class")
