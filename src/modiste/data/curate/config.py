@@ -68,8 +68,9 @@ class CurationConfig:
         "differ by less than this (histogram distance, 0-1)",
     )
     max_background_busyness: float = _knob(
-        0.14, "--max-background-busyness",
-        "reject when more than this fraction of the border band is edges (cluttered background)",
+        0.12, "--max-background-busyness",
+        "reject when more than this fraction of the border band is edges or off the backdrop colour "
+        "(a room, floor or street behind the product)",
     )
     max_centre_offset: float = _knob(
         0.22, "--max-centre-offset",

@@ -50,7 +50,7 @@ def score_image(data: bytes, config: CurationConfig) -> ImageScores:
         "aspect_ratio": round(max(width, height) / min(width, height), 4),
         "content_fraction": round(measures.content_fraction(content), 4),
         "object_contrast": round(measures.object_contrast(pixels, regions, content), 4),
-        "background_busyness": round(measures.background_busyness(edges, regions), 4),
+        "background_busyness": round(measures.background_busyness(edges, regions, config.background_tolerance), 4),
         "centre_offset": round(measures.centre_offset(regions), 4),
     }
     blank = scores["content_fraction"] <= config.blank_max_content
