@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
         grid = torch.stack([real_images(G, args.class_name, 10)] + [rows[k] for k in rows])
         names = [f"real {args.class_name}"] + list(rows)
         save_png(labelled_grid(grid, names, None, f"{args.class_name}: real photos and {args.n} synthesized per "
-                               f"method (first 10 shown), psi {args.truncation}, class-centred", scale=1), args.figure)
+                               f"method (first 10 shown), psi {args.truncation}, class-centred", scale=2), args.figure)
         report["figure"] = args.figure
     print(json.dumps(report, indent=1))
 

@@ -33,7 +33,8 @@ def labelled_grid(
     line_h = 12
     left = (max(text_w(s) for s in row_labels) + 2 * _PAD) if row_labels else 0
     top = (line_h + 2 * _PAD if col_labels else 0) + (line_h + _PAD if title else 0)
-    canvas = Image.new("RGB", (left + cols * (w + _PAD) + _PAD, top + rows * (h + _PAD) + _PAD), _BACKGROUND)
+    width = max(left + cols * (w + _PAD) + _PAD, text_w(title) + 2 * _PAD if title else 0)
+    canvas = Image.new("RGB", (width, top + rows * (h + _PAD) + _PAD), _BACKGROUND)
     draw = ImageDraw.Draw(canvas)
     if title:
         draw.text((_PAD, _PAD), title, fill=_INK, font=font)
