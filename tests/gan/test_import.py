@@ -157,7 +157,7 @@ def random_disc(c_dim=0):
             "conv": (gen(c4, c4 + 1, 3, 3), gen(c4, scale=0.2)), "fc": (gen(c4, c4 * 16), gen(c4, scale=0.2)),
             "out": (gen(cmap or 1, c4), gen(cmap or 1, scale=0.2)),
             "cmap_embed": (gen(cmap, c_dim), gen(cmap, scale=0.2)) if c_dim else None,
-            "cmap_layers": [(gen(cmap, cmap, scale=1 / LR_MUL), gen(cmap, scale=10.0)) for _ in range(8)] if c_dim else []}
+            "cmap_layers": [(gen(cmap, cmap, scale=1 / LR_MUL), gen(cmap, scale=10.0)) for _ in range(8 if c_dim else 0)]}
 
 
 def rosinality_generator(net):

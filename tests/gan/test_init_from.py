@@ -94,7 +94,8 @@ def test_matching_names_and_shapes_are_copied_and_the_rest_stays_fresh(tiny_run)
     torch.testing.assert_close(G.mapping.embed.weight[:, 0], src["mapping.embed.weight"][:, jeans] * (2 / 3) ** 0.5)
     torch.testing.assert_close(G.mapping.embed.weight[:, 1], fresh_embed[:, 1])
     with torch.no_grad():  # the run-time class embedding of Jeans is the source's
-        onehot_new, onehot_src = torch.tensor([[1.0, 0.0]]), torch.nn.functional.one_hot(torch.tensor([jeans]), 3).float()
+        onehot_new = torch.tensor([[1.0, 0.0]])
+        onehot_src = torch.nn.functional.one_hot(torch.tensor([jeans]), 3).float()
         source_G = modiste.load_generator(tiny_run)
         torch.testing.assert_close(G.mapping.embed(onehot_new), source_G.mapping.embed(onehot_src))
     assert report.loaded["G"] == len(G.state_dict()) and report.fresh["G"] == []

@@ -98,7 +98,8 @@ def convert_discriminator(d: Tensors, cfg: NetworkConfig) -> Tensors:
     pairs = _pairs("from_image", f"b{top}.fromrgb", CONV_PARAMS)
     for i in range(cfg.log2_resolution - 2):
         old, new = f"b{top >> i}", f"blocks.{i}"
-        pairs += _pairs(f"{new}.conv0", f"{old}.conv0", CONV_PARAMS) + _pairs(f"{new}.conv1", f"{old}.conv1", CONV_PARAMS)
+        for conv in ("conv0", "conv1"):
+            pairs += _pairs(f"{new}.{conv}", f"{old}.{conv}", CONV_PARAMS)
         pairs += [(f"{new}.skip.weight", f"{old}.skip.weight")]
     pairs += _pairs("epilogue.conv", "b4.conv", CONV_PARAMS) + _pairs("epilogue.fc", "b4.fc", CONV_PARAMS)
     pairs += _pairs("epilogue.out", "b4.out", CONV_PARAMS)

@@ -86,7 +86,8 @@ def convert_generator(g: Tensors, cfg: NetworkConfig) -> Tensors:
     pairs += [("synthesis.blocks.0.conv1.noise_const", "noises.noise_0")]
     for j in range(1, cfg.log2_resolution - 1):
         block = f"synthesis.blocks.{j}"
-        pairs += _layer_pairs(f"{block}.conv0", f"convs.{2 * j - 2}") + _layer_pairs(f"{block}.conv1", f"convs.{2 * j - 1}")
+        pairs += _layer_pairs(f"{block}.conv0", f"convs.{2 * j - 2}")
+        pairs += _layer_pairs(f"{block}.conv1", f"convs.{2 * j - 1}")
         pairs += _torgb_pairs(f"{block}.to_image", f"to_rgbs.{j - 1}")
         pairs += [(f"{block}.conv0.noise_const", f"noises.noise_{2 * j - 1}"),
                   (f"{block}.conv1.noise_const", f"noises.noise_{2 * j}")]

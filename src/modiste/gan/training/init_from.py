@@ -20,12 +20,17 @@ import hashlib
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from modiste.errors import ModisteError
 from modiste.gan.checkpoint import read_state, read_tensors, resolve_checkpoint
 from modiste.gan.networks.config import NetworkConfig
+
+if TYPE_CHECKING:
+    from modiste.gan.training.config import TrainConfig
+    from modiste.gan.training.trainer import GANTrainer
 
 FOREIGN_SUFFIXES = (".pt", ".pth", ".pkl")
 NETWORKS = ("G", "D", "G_ema")
@@ -141,7 +146,7 @@ def initialise_from(G: torch.nn.Module, D: torch.nn.Module, G_ema: torch.nn.Modu
     return report
 
 
-def start_from_model(trainer, cfg) -> InitReport:
+def start_from_model(trainer: "GANTrainer", cfg: "TrainConfig") -> InitReport:
     """The `--init-from` hook of the training loop: load `cfg.init_from` into `trainer`'s G, D, G_ema.
 
     Records where the run started in `cfg` (the resolved path and the weights' sha256, so
