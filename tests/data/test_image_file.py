@@ -137,6 +137,16 @@ def test_cmyk_jpeg_and_ycbcr_become_rgb():
     np.testing.assert_allclose(back[0, 0], (30, 160, 90), atol=3)
 
 
+def test_cielab_tiff_is_converted_not_reinterpreted():
+    # Pillow's LAB: L* scaled to 0-255, a* and b* offset by 128
+    grey = np.asarray(open_image(encode(Image.new("LAB", (2, 2), (127, 128, 128)), "TIFF")).image, dtype=int)[0, 0]
+    assert abs(grey[0] - grey[1]) <= 2 and abs(grey[1] - grey[2]) <= 2  # a* = b* = 0 is neutral
+    assert 110 <= grey[0] <= 125  # L* = 50 is sRGB ~119 (Pillow's channel copy would give (127, 128, 128))
+    bluish = np.asarray(open_image(encode(Image.new("LAB", (2, 2), (127, 148, 98)), "TIFF")).image, dtype=int)[0, 0]
+    assert bluish[2] > bluish[0] > bluish[1]  # a* = +20, b* = -30: violet-blue (skimage: 127, 109, 170)
+    np.testing.assert_allclose(bluish, (127, 109, 170), atol=12)
+
+
 def test_non_srgb_profile_is_converted_to_srgb():
     profile = red_green_swapped_profile()
     assert "swapped" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile)))

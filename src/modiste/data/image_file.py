@@ -9,8 +9,8 @@ A file's pixels can differ from what every viewer shows, and each difference is 
   0-1) and refused when that range is not one of these; 16-bit colour PNGs Pillow already
   reduces to 8 bits;
 * **colour**: an embedded ICC profile that is not sRGB (Display P3, Adobe RGB, a CMYK press
-  profile) is converted to sRGB with LittleCMS (`PIL.ImageCms`); CMYK, YCbCr, LAB, HSV and
-  palette images become RGB, '1' and 'L' stay grey;
+  profile) is converted to sRGB with LittleCMS (`PIL.ImageCms`), and so is CIELab; CMYK, YCbCr
+  and palette images become RGB, '1' and 'L' stay grey;
 * **transparency** (RGBA, LA, PA, palette or RGB/L with a transparent colour): composited onto
   white, the backdrop of a product page; padding then continues that white border;
 * **animation** (GIF, WebP, APNG with several frames): the first frame is used, as a still
@@ -154,8 +154,19 @@ def _profile_transform(icc: bytes, mode: str) -> tuple[ImageCms.ImageCmsTransfor
     return ImageCms.buildTransform(profile, _SRGB, mode, "RGB"), description
 
 
+@lru_cache(maxsize=1)
+def _lab_transform() -> ImageCms.ImageCmsTransform:
+    return ImageCms.buildTransform(ImageCms.createProfile("LAB"), _SRGB, "LAB", "RGB")
+
+
 def _to_srgb(img: Image.Image) -> tuple[Image.Image, str]:
-    """Apply a non-sRGB ICC profile; a profile that cannot be used raises (never silently ignored)."""
+    """Apply a non-sRGB ICC profile; a profile that cannot be used raises (never silently ignored).
+
+    CIELab pixels (TIFF) go through LittleCMS too: Pillow's plain LAB -> RGB conversion copies the
+    channels without any colour math.
+    """
+    if img.mode == "LAB":
+        return ImageCms.applyTransform(img, _lab_transform()), "CIELab converted to sRGB"
     icc = img.info.get("icc_profile")
     if not icc or img.mode not in ("RGB", "RGBA", "CMYK", "RGBX"):
         return img, ""
