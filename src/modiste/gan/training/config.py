@@ -14,9 +14,10 @@ from typing import Any
 
 from modiste.data.transforms import MODES as FIT_MODES
 from modiste.errors import ModisteError
+from modiste.gan.augment import AUGMENT_KINDS
 from modiste.gan.networks.config import ASPECTS, PRESETS, NetworkConfig, parse_aspect
 
-AUGMENTS = ("none", "diffaugment", "ada")
+AUGMENTS = AUGMENT_KINDS  # one list: the augmentation package's
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 PARALLELS = ("ddp", "dp")
 

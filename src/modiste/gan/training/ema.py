@@ -7,8 +7,12 @@ from torch import nn
 
 
 def ema_beta(batch: int, nimg: int, ema_kimg: float, rampup: float | None) -> float:
-    """Decay per step for a half-life of `ema_kimg` thousand images, shortened early in training
-    (half-life at most `rampup` x images seen so far), as in StyleGAN2-ADA."""
+    """Decay per step, in [0, 1), for a half-life of `ema_kimg` thousand images, shortened early in
+    training to at most `rampup` x `nimg` (stylegan2-ada-pytorch's training loop).
+
+    `nimg` is the number of real images shown *before* this step (0 on the first step, which
+    therefore copies G into G_ema); `batch` the global batch.
+    """
     ema_nimg = ema_kimg * 1000
     if rampup is not None:
         ema_nimg = min(ema_nimg, nimg * rampup)

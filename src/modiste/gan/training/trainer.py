@@ -8,6 +8,10 @@ Per step (StyleGAN2-ADA's schedule):
 then the generator EMA is updated (ADA tunes its probability after D main). Each phase has its
 own optimiser step, which is why Adam's lr and betas get the lazy-regularisation correction.
 
+As in stylegan2-ada-pytorch, every pass of G's mapping network in training mode updates the W
+average used for truncation (G main, G reg and the fakes of D main: 2 + 1/pl_interval updates per
+step), except the second latent of style mixing.
+
 The same object serves the training loop, the throughput benchmark and the tests.
 """
 
@@ -135,10 +139,14 @@ class GANTrainer:
         return real, c_real
 
     def end_step(self) -> None:
-        """Count the step and update the generator EMA (ADA tunes its p after each D step)."""
+        """Update the generator EMA, then count the step (ADA tunes its p after each D step).
+
+        The EMA's ramp-up uses the images seen *before* this step, as stylegan2-ada does: the
+        first step copies G into G_ema (half-life 0).
+        """
+        update_ema(self.G_ema, self.G, ema_beta(self.cfg.batch, self.nimg, self.cfg.ema_kimg, self.cfg.ema_rampup))
         self.step += 1
         self.nimg += self.cfg.batch
-        update_ema(self.G_ema, self.G, ema_beta(self.cfg.batch, self.nimg, self.cfg.ema_kimg, self.cfg.ema_rampup))
 
     def generator_main(self, n: int, c_real: torch.Tensor | None) -> None:
         self.G.requires_grad_(True)
@@ -148,7 +156,10 @@ class GANTrainer:
         for i, (z, c) in enumerate(parts):
             with self._no_sync(self.G_forward, i == len(parts) - 1), self.precision.autocast():
                 fake = self.G_main(z, c, update_w_avg=True)
-                logits = self.D_main(self.augment(fake), c)
+                # D is frozen here: outside no_sync its DDP would arm a gradient all-reduce that then
+                # fires in D main's first micro-batch (stylegan2-ada runs D with sync=False here too)
+                with self._no_sync(self.D_forward, last=False):
+                    logits = self.D_main(self.augment(fake), c)
                 loss = generator_loss(logits.float())
             self.scaler_G.scale(loss / len(parts)).backward()
             self._record("loss/G", loss)
@@ -161,7 +172,7 @@ class GANTrainer:
         parts = self._micro_batches(torch.randn(n_pl, self.G.z_dim, device=self.ctx.device), self._sample_c(c_real, n_pl))
         for i, (z, c) in enumerate(parts):
             with self._no_sync(self.G_forward, i == len(parts) - 1):
-                fake, ws = self.G_forward(z, c, return_ws=True)
+                fake, ws = self.G_forward(z, c, update_w_avg=True, return_ws=True)
                 penalty = self.pl_reg(fake, ws)  # already x pl_weight
                 # `fake[:, 0, 0, 0] * 0` keeps every generator parameter in the graph for DDP
                 loss = penalty * cfg.pl_interval + fake[:, 0, 0, 0].mean() * 0
@@ -179,7 +190,7 @@ class GANTrainer:
         real_logits_all = []
         for i, (x, c, z, c_fake) in enumerate(parts):
             with torch.no_grad(), self.precision.autocast():
-                fake = self.G_main(z, c_fake)
+                fake = self.G_main(z, c_fake, update_w_avg=True)
             with self._no_sync(self.D_forward, i == len(parts) - 1), self.precision.autocast():
                 fake_logits = self.D_main(self.augment(fake), c_fake).float()
                 real_logits = self.D_main(self.augment(x), c).float()
