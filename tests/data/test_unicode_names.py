@@ -87,3 +87,15 @@ def test_curation_metadata_rows_follow_their_images(catalogue, tmp_path):
            metadata=str(labels), progress=False)
     rows = (tmp_path / "curated" / "metadata.csv").read_text(encoding="utf-8").splitlines()
     assert len(rows) == 3 and any("Robes" in r for r in rows)
+
+
+def test_folder_order_does_not_depend_on_the_normal_form(tmp_path):
+    """'é' composed sorts after 'f', decomposed ('e' + accent) before it: order by the NFC name."""
+    orders = []
+    for form in ("NFC", "NFD"):
+        folder = tmp_path / form
+        for name in ("été.png", "fa.png", "ez.png"):
+            _write_image(folder / unicodedata.normalize(form, name), (10, 10, 10))
+        ds = open_image_dataset(str(folder))
+        orders.append([name_key(ds.item_name(i)) for i in range(len(ds))])
+    assert orders[0] == orders[1] == ["ez.png", "fa.png", "été.png"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from modiste.data.storage import Location, is_image_name
+from modiste.data.storage import Location, is_image_name, name_key
 from modiste.errors import ModisteError
 
 REMOTE_BLOCK = 1 << 20
@@ -68,7 +68,8 @@ class ZipReader:
         self._handles = _ZipHandles()
         if names is None:
             members = self._handles.get(location, "").namelist()
-            names = sorted(n for n in members if is_image_name(n) and not n.startswith("__MACOSX/"))
+            names = sorted((n for n in members if is_image_name(n) and not n.startswith("__MACOSX/")),
+                           key=lambda n: (name_key(n), n))  # the order a folder of the same files has
             if not names:
                 raise ModisteError(f"zip '{location.url}' holds no images: add .jpg/.jpeg/.png/.webp files to it")
         self.names = names

@@ -145,7 +145,8 @@ def list_images(location: Location, others: list[str] | None = None) -> list[str
         files = list(location.iter_files())
     except PermissionError as e:
         raise ModisteError(f"cannot read '{location.url}' ({e.strerror}): fix its permissions") from None
-    names = sorted(n for n in files if is_image_name(n))
+    # sorted as read (NFC), so a copy of the data on a disk that decomposes names keeps the same order
+    names = sorted((n for n in files if is_image_name(n)), key=lambda n: (name_key(n), n))
     if others is not None:
         others.extend(sorted(n for n in files if not is_image_name(n) and not posixpath.basename(n).startswith(".")))
     if not names:
