@@ -38,7 +38,7 @@ from typing import Any, Callable
 
 import torch
 
-from modiste.atomic import atomic_write_json, atomic_write_text
+from modiste.atomic import atomic_write_json, atomic_write_text, respect_umask
 from modiste.errors import ModisteError
 from modiste.gan.images import latents_for_seeds, save_image, to_uint8
 from modiste.latent.identity import generator_identity
@@ -216,6 +216,7 @@ def _write(outdir: Path, images: torch.Tensor, names: list[str], attribute: str,
            manifest: dict, latents: LatentSet) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".images.", dir=outdir))
     try:
+        respect_umask(tmp)  # mkdtemp makes 0700: the renamed images/ folder must read like a mkdir'd one
         for image, name in zip(images, names):
             save_image(image, tmp / Path(name).relative_to("images"))
         tmp.rename(outdir / "images")
