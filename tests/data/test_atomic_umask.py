@@ -65,3 +65,16 @@ def test_failed_write_leaves_nothing(tmp_path, umask):
             tmp.write_bytes(b"half")
             raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_text_model_folders_follow_the_umask(tmp_path, umask):
+    from modiste.text.checkpoint import write_model_dir
+
+    class Saves:
+        def save_pretrained(self, folder):
+            with open(os.path.join(folder, f"{id(self)}.json"), "w") as f:
+                f.write("{}")
+
+    write_model_dir(tmp_path / "model", Saves(), Saves(), files={"meta.json": {"a": 1}})
+    assert _mode(tmp_path / "model") == 0o777 & ~umask
+    assert _mode(tmp_path / "model" / "meta.json") == 0o666 & ~umask
