@@ -12,7 +12,7 @@ from modiste.cli import main
 from modiste.errors import ModisteError
 from modiste.gan.images import to_uint8
 from modiste.latent import LatentSet, generator_identity, load_latents, save_latents
-from modiste.latent.directions import DirectionSet, save_directions
+from modiste.latent.directions import DirectionSet, load_directions, save_directions
 from modiste.latent.edit import apply_direction, edit_grid, parse_strengths
 from modiste.latent.inputs import ws_from_inputs
 
@@ -164,3 +164,24 @@ def test_cli_edit_refuses_other_generators_and_unwritable_folders(tiny_run, tiny
               f"{tmp_path / 'udirs'}:sleeves", "--outdir", str(tmp_path / "o4"), "--quiet"])
     assert "drop --class" in capsys.readouterr().err
     assert not any((tmp_path / n).exists() for n in ("o1", "o2", "o4"))
+
+
+def test_edit_reproduces_a_real_projection_with_its_pti_weights(tiny_run, tmp_path):
+    """End to end with `modiste project --pti`: strength 0 gives back the saved reconstruction."""
+    import numpy as np
+    from PIL import Image
+
+    from modiste.latent.inputs import open_inputs
+
+    G = modiste.load_generator(tiny_run)
+    photo = tmp_path / "photo.png"
+    Image.fromarray(to_uint8(G(torch.randn(1, G.z_dim), torch.tensor([1]), noise_mode="const"))[0]
+                    .permute(1, 2, 0).numpy()).save(photo)
+    main(["project", str(photo), "--checkpoint", str(tiny_run), "--space", "w+", "--steps", "2", "--pti",
+          "--pti-steps", "2", "--class", "Dresses", "--outdir", str(tmp_path / "proj")])
+    _directions(G, tmp_path / "dirs")
+    T, inputs = open_inputs(tiny_run, latents_path=tmp_path / "proj" / "photo")
+    result = edit_grid(T, inputs, load_directions(tmp_path / "dirs"), "sleeves", [0.0, 1.0])
+    reconstruction = np.asarray(Image.open(tmp_path / "proj" / "photo-reconstruction.png"))
+    assert np.array_equal(result.images[0, 0].permute(1, 2, 0).numpy(), reconstruction)
+    assert not np.array_equal(result.images[0, 1].permute(1, 2, 0).numpy(), reconstruction)
