@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
+
 import pytest
 from click.testing import CliRunner
 
@@ -128,3 +130,25 @@ def test_predict_needs_paths_or_checkpoint(tiny_tagger, capsys):
     assert "PATHS" in err
     err = _error(["tagger", "predict", "x.png", "--tagger", str(tiny_tagger), "--out", "tags.txt"], capsys)
     assert ".csv or .jsonl" in err
+
+
+def test_colour_features_are_appended_and_used_at_prediction(labelled_folder, fake_features, tiny_tagger, tmp_path):
+    from modiste.products.tagger.colour_features import DIM, colour_histogram
+    from modiste.products.tagger.model import load_tagger
+    from modiste.products.tagging import ImageTagger, read_image
+
+    folder, labels = labelled_folder
+    cfg = TaggerConfig(data=str(folder), labels=str(labels), attributes=["baseColour"], min_count=5,
+                       colour_features=True, cache_dir=str(tmp_path / "cache"))
+    result = train_tagger(cfg, out=tmp_path / "t", progress=False)
+    assert result.tagger.heads["baseColour"].mean.numel() == 2048 + DIM
+    assert list((tmp_path / "cache").glob("colour-*.safetensors"))  # cached beside the features
+    loaded = load_tagger(tmp_path / "t")
+    assert loaded.backbone["colour_features"] == "colour-hist-v1"
+    image = read_image(folder / "0000.png")
+    feats = ImageTagger(loaded).features(image.unsqueeze(0))
+    assert feats.shape == (1, 2048 + DIM)
+    # the appended part is the garment histogram: a plain red square has all its pixels in one bin
+    hist = colour_histogram(image.permute(1, 2, 0).numpy())
+    assert np.allclose(feats[0, 2048:].numpy(), hist) and np.isclose((hist ** 2).sum(), 1.0)
+    assert (hist > 0).sum() <= 2

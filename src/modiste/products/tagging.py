@@ -79,12 +79,19 @@ class ImageTagger:
             self._tuned = fresh_extractor(self.backbone, self.tagger.backbone_state)
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 [N, C, H, W] -> float32 [N, 2048] through the tagger's backbone."""
+        """uint8 [N, C, H, W] -> float32 [N, 2048] through the tagger's backbone (+ [N, 144] colour
+        histograms for a tagger trained with --colour-features)."""
         if self._tuned is None:
-            return image_features(images, self.backbone)
-        from modiste.products.tagger.features import Backbone
+            feats = image_features(images, self.backbone)
+        else:
+            from modiste.products.tagger.features import Backbone
 
-        return image_features(images, Backbone(self._tuned, self.backbone.weights_sha256, self.backbone.mode))
+            feats = image_features(images, Backbone(self._tuned, self.backbone.weights_sha256, self.backbone.mode))
+        if self.tagger.backbone.get("colour_features"):
+            from modiste.products.tagger.colour_features import images_histograms
+
+            feats = torch.cat([feats, images_histograms(images)], dim=1)
+        return feats
 
     def tag(self, images: torch.Tensor) -> list[ImageTags]:
         """Tags of uint8 images [N, 1|3, H, W] (one size per call)."""

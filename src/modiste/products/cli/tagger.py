@@ -25,6 +25,7 @@ TRAIN_HELP = {
     "l2": "L2 penalty on the head weights.",
     "epochs": "Epochs of MLP heads.",
     "target_precision": "Abstain below the confidence at which validation precision reaches this.",
+    "colour_features": "Append a garment CIELAB colour histogram (144 bins) to the Inception features.",
     "seed": "Random seed of the split and heads.",
     "fine_tune_blocks": "Fine-tune the last N Inception blocks (BatchNorm statistics frozen; slow on CPU).",
     "fine_tune_epochs": "Epochs of backbone fine-tuning.",

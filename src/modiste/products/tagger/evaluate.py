@@ -107,7 +107,7 @@ def evaluate_tagger(folder: str | os.PathLike, data: str | None = None, labels: 
     if tagger.backbone_state:
         from modiste.products.tagger.finetune import tuned_features
 
-        x = tuned_features(tagger, backbone, tagger_data, positions, progress)
+        x = tagger_data.with_colour(tuned_features(tagger, backbone, tagger_data, positions, progress), positions)
     else:
         x = tagger_data.x[torch.from_numpy(positions)]
     predictions = tagger.predict_features(x)

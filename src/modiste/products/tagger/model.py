@@ -135,6 +135,13 @@ def load_tagger(folder: str | os.PathLike, backbone_sha256: str | None = None) -
         raise ModisteError(
             f"tagger '{folder}' was trained on another backbone (Inception sha256 {saved[:12]}..., installed "
             f"{backbone_sha256[:12]}...): retrain it with `modiste tagger train` or install the weights it used")
+    colour = meta["backbone"].get("colour_features")
+    if colour is not None:
+        from modiste.products.tagger.colour_features import VERSION
+
+        if colour != VERSION:
+            raise ModisteError(f"tagger '{folder}' uses colour features {colour!r}, this version computes "
+                               f"{VERSION!r}: retrain it with `modiste tagger train --colour-features`")
     try:
         tensors = load_file(str(folder / WEIGHTS_FILE))
     except (OSError, ValueError, RuntimeError) as e:

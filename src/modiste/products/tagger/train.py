@@ -53,6 +53,7 @@ class TaggerConfig:
     l2: float = 1e-3
     epochs: int = 30
     target_precision: float = 0.9
+    colour_features: bool = False
     seed: int = 0
     fine_tune_blocks: int = 0
     fine_tune_epochs: int = 2
@@ -67,10 +68,19 @@ class TaggerData:
     features: DatasetFeatures
     keep: np.ndarray  # dataset indices of the images with labels
     labels: dict[str, AttributeLabels]
+    colour: torch.Tensor | None = None  # float32 [len(dataset), 144] garment colour histograms, if used
 
     @property
     def x(self) -> torch.Tensor:
-        return self.features.features[torch.from_numpy(self.keep)]
+        """Head inputs of the kept images: float32 [N, 2048] (+ 144 colour histogram bins when used)."""
+        return self.with_colour(self.features.features[torch.from_numpy(self.keep)])
+
+    def with_colour(self, inception: torch.Tensor, positions: np.ndarray | None = None) -> torch.Tensor:
+        """Append the colour histograms of the kept images at `positions` (all if None) to `inception`."""
+        if self.colour is None:
+            return inception
+        rows = self.keep if positions is None else self.keep[positions]
+        return torch.cat([inception, self.colour[torch.from_numpy(rows)]], dim=1)
 
     def item(self, position: int) -> str:
         names = self.features.names
@@ -112,7 +122,15 @@ def load_tagger_data(cfg: TaggerConfig, backbone: Backbone | None = None, progre
     keep, labels = prepare_labels(cfg, dataset)
     backbone = backbone or load_backbone(device=cfg.device)
     feats = dataset_features(dataset, backbone, cache_dir=cfg.cache_dir, progress=progress)
-    return TaggerData(feats, keep, labels), backbone
+    colour = None
+    if cfg.colour_features:
+        from modiste.metrics.cache import FeatureCache, dataset_identity
+        from modiste.products.tagger.colour_features import dataset_histograms
+
+        cache = FeatureCache(cfg.cache_dir)
+        colour = dataset_histograms(dataset, cache.dir, dataset_identity(dataset, np.arange(len(dataset)), cache.dir),
+                                    progress)
+    return TaggerData(feats, keep, labels, colour), backbone
 
 
 def stratify_attribute(cfg: TaggerConfig, labels: dict[str, AttributeLabels]) -> str:
@@ -170,10 +188,15 @@ def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progre
     x = data.x
     backbone_state: dict[str, torch.Tensor] = {}
     identity = dict(backbone.identity)
+    if cfg.colour_features:
+        from modiste.products.tagger.colour_features import VERSION
+
+        identity["colour_features"] = VERSION
     if cfg.fine_tune_blocks:
         from modiste.products.tagger.finetune import fine_tune_backbone
 
-        x, backbone_state = fine_tune_backbone(data, split, cfg, backbone, progress)
+        tuned, backbone_state = fine_tune_backbone(data, split, cfg, backbone, progress)
+        x = data.with_colour(tuned)
         identity["fine_tuned_blocks"] = sorted({k.split(".")[0] for k in backbone_state})
     start = time.perf_counter()
     specs, heads, head_report = fit_heads(x, data.labels, split, cfg)
