@@ -32,6 +32,7 @@ import os
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,8 @@ CONFIGS = {
     "linear-sqrt": dict(hidden=0, class_weight="sqrt", l2=1e-3),
     "linear-none": dict(hidden=0, class_weight="none", l2=1e-3),
     "mlp512-sqrt": dict(hidden=512, class_weight="sqrt", l2=1e-4, epochs=30),
+    "linear-balanced-colour": dict(hidden=0, class_weight="balanced", l2=1e-3, colour_features=True),
+    "linear-sqrt-colour": dict(hidden=0, class_weight="sqrt", l2=1e-3, colour_features=True),
 }
 
 
@@ -129,22 +132,27 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rule-colour-images", type=int, default=None, help="Score the rule colour on this many.")
     ap.add_argument("--no-rule-colour", action="store_true")
-    ap.add_argument("--out", default=None, help="Save the tagger of the first configuration here.")
+    ap.add_argument("--out", default=None, help="Save the tagger of --save-config here.")
+    ap.add_argument("--save-config", default=None, help="Configuration to save with --out (default: the first).")
     ap.add_argument("--augment", default=None, help="A `modiste synthesize` folder: measure the recall gain.")
     ap.add_argument("--augment-splits", type=int, default=5)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    names = args.configs.split(",")
     base = TaggerConfig(data=args.data, labels=args.labels, attributes=ATTRIBUTES, min_count=20, holdout=0.2,
                         val=0.1, stratify="articleType")
     start = time.perf_counter()
-    data, backbone = load_tagger_data(base, progress=sys.stderr.isatty())
-    report = {"images": int(len(data.keep)), "feature_seconds": round(time.perf_counter() - start, 1),
+    colour = any(CONFIGS[n].get("colour_features") for n in names)
+    full, backbone = load_tagger_data(replace(base, colour_features=colour), progress=sys.stderr.isatty())
+    report = {"images": int(len(full.keep)), "feature_seconds": round(time.perf_counter() - start, 1),
               "threads": args.threads, "targets": TARGETS,
-              "folded_into_other": {a: sorted(l.folded) for a, l in data.labels.items()}, "configs": {}}
+              "folded_into_other": {a: sorted(l.folded) for a, l in full.labels.items()}, "configs": {}}
     first = None
-    for i, name in enumerate(args.configs.split(",")):
+    for name in names:
         cfg = TaggerConfig(**{**base.__dict__, **CONFIGS[name]})
-        result = train_tagger(cfg, out=args.out if (args.out and i == 0) else None, progress=False, data=data,
+        data = replace(full, colour=full.colour if cfg.colour_features else None)
+        saved = args.out if args.out and name == (args.save_config or names[0]) else None
+        result = train_tagger(cfg, out=saved, progress=False, data=data,
                               backbone=backbone)
         scores = score(result, data)
         report["configs"][name] = {"head_training_seconds": result.report["head_training_seconds"],
@@ -154,9 +162,9 @@ def main() -> None:
         first = first or (result, scores)
         print(json.dumps({name: report["configs"][name]["heads"]}), file=sys.stderr)
     if not args.no_rule_colour and first is not None:
-        report["colour"] = rule_colour_scores(data, first[0].split, first[1], args.rule_colour_images)
+        report["colour"] = rule_colour_scores(full, first[0].split, first[1], args.rule_colour_images)
     if args.augment:
-        report["augmentation"] = augmentation(data, TaggerConfig(**{**base.__dict__, **CONFIGS[
+        report["augmentation"] = augmentation(replace(full, colour=None), TaggerConfig(**{**base.__dict__, **CONFIGS[
             args.configs.split(",")[0]]}), Path(args.augment), args.augment_splits)
     print(json.dumps(report, indent=1))
 

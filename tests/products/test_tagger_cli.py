@@ -7,9 +7,6 @@ import json
 
 import numpy as np
 
-import pytest
-from click.testing import CliRunner
-
 from modiste.cli import main
 from modiste.products.tagger.model import META_FILE
 from modiste.products.tagger.train import TaggerConfig, train_tagger
