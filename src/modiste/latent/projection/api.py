@@ -24,7 +24,8 @@ from modiste.gan.images import save_image, save_png, to_uint8
 from modiste.latent.identity import generator_identity
 from modiste.latent.latents import LatentSet, save_latents
 from modiste.latent.outputs import prepare_outdir
-from modiste.latent.projection.figures import comparison_figure, video_frame, write_video
+from modiste.latent.video import write_video
+from modiste.latent.projection.figures import comparison_figure, video_frame
 from modiste.latent.projection.init import INITS, mean_init, nearest_init
 from modiste.latent.projection.losses import LossWeights, ReconstructionLoss, reconstruction_scores
 from modiste.latent.projection.noise import noise_of, private_copy, set_noise
@@ -66,30 +67,44 @@ class PhotoProjection:
     changed: dict[str, torch.Tensor]
     pti_image: torch.Tensor | None = None
     pti_scores: dict[str, float] | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # this photo's share of the batched search, plus its tuning
+    pti_seconds: float = 0.0
     frames: list = field(default_factory=list)
+    class_name: str | None = None
 
     @property
     def final_image(self) -> torch.Tensor:
         return self.pti_image if self.pti_image is not None else self.image
 
 
-def check_options(G: torch.nn.Module, options: ProjectOptions) -> torch.Tensor | None:
-    """Validate options against G before any work; return the class index tensor [1] or None."""
+def check_options(G: torch.nn.Module, options: ProjectOptions, classes: list[str | None] | None = None,
+                  n: int = 1) -> torch.Tensor | None:
+    """Validate options against G before any work; return class indices [n] or None.
+
+    `classes` (one name per photo) overrides options.class_name; a conditional model without a
+    class starts from the global mean W.
+    """
     ProjectorConfig(space=options.space, steps=options.steps)
     if options.pti:
         PTIConfig(steps=options.pti_steps)
     if options.init not in INITS:
         raise ModisteError(f"unknown --init {options.init!r}: use mean or nearest")
-    k = class_index(G, options.class_name)  # refuses --class on unconditional models and unknown names
-    device = G.mapping.w_avg.device
-    return None if k is None else torch.tensor([k], device=device)
+    names = list(classes) if classes is not None else [options.class_name] * n
+    if len(names) != n:
+        raise ModisteError(f"{len(names)} classes for {n} photos: give one class per photo")
+    ks = [class_index(G, name) for name in names]  # refuses a class on unconditional models, unknown names
+    if all(k is None for k in ks):
+        return None
+    if any(k is None for k in ks):
+        raise ModisteError("give a class for every photo or for none")
+    return torch.tensor(ks, device=G.mapping.w_avg.device)
 
 
 def project_photos(G: torch.nn.Module, paths: list[str | Path], options: ProjectOptions,
                    perceptual: InceptionPerceptual | None = None,
                    outdir: str | Path | None = None,
-                   on_progress: Callable[[float], None] | None = None) -> list[PhotoProjection]:
+                   on_progress: Callable[[float], None] | None = None,
+                   classes: list[str | None] | None = None) -> list[PhotoProjection]:
     """Fit every photo, project them together in one batch, then tune per photo when options.pti.
 
     Raises ModisteError for bad options or photos, and for an `outdir` (checked, then created, only
@@ -97,7 +112,7 @@ def project_photos(G: torch.nn.Module, paths: list[str | Path], options: Project
     """
     if not paths:
         raise ModisteError("no photos given: pass one or more image files")
-    c1 = check_options(G, options)
+    c = check_options(G, options, classes, len(paths))
     mode = options.mode or training_mode(G)
     photos = [load_photo(p, (G.cfg.width, G.cfg.height), mode) for p in paths]
     if outdir is not None:
@@ -106,13 +121,12 @@ def project_photos(G: torch.nn.Module, paths: list[str | Path], options: Project
     perceptual = perceptual or InceptionPerceptual(device=device)
     targets = torch.stack([p.image for p in photos]).to(device)
     n = len(photos)
-    c = None if c1 is None else c1.expand(n)
     start = time.perf_counter()
     w_init = mean_init(G, c, n) if options.init == "mean" else nearest_init(G, perceptual, targets, c, options.bank_size)
     cfg = ProjectorConfig(space=options.space, steps=options.steps, optimise_noise=options.optimise_noise,
                           weights=options.weights)
     loss_fn = ReconstructionLoss(perceptual, targets, options.weights)
-    w_std = w_spread(G, c1)
+    w_std = w_spread(G, c)
     frames: list[list] = [[] for _ in range(n)]
     every = max(1, options.steps // VIDEO_FRAMES)
     bar = tqdm(total=options.steps, desc=f"project {options.space}", unit="step", disable=not options.progress)
@@ -138,16 +152,19 @@ def project_photos(G: torch.nn.Module, paths: list[str | Path], options: Project
         with_noise = private_copy(G)
         set_noise(with_noise, noise)
         result = PhotoProjection(photo, projection.ws[i:i + 1], images[i:i + 1], scores[i],
-                                 changed_tensors(G, with_noise), seconds=search_seconds, frames=frames[i])
+                                 changed_tensors(G, with_noise), seconds=search_seconds, frames=frames[i],
+                                 class_name=None if c is None else G.cfg.class_names[int(c[i])])
         if options.pti:
             t0 = time.perf_counter()
             tuned = pivotal_tuning(G, result.ws, targets[i:i + 1], perceptual,
-                                   PTIConfig(steps=options.pti_steps), w_std, noise, c1, seed=options.seed + i)
+                                   PTIConfig(steps=options.pti_steps), w_std, noise,
+                                   None if c is None else c[i:i + 1], seed=options.seed + i)
             with torch.no_grad():
                 result.pti_image = tuned.G.synthesis(result.ws, noise_mode="const")
             result.pti_scores = reconstruction_scores(perceptual, result.pti_image, targets[i:i + 1])[0]
             result.changed = tuned.changed
-            result.seconds += time.perf_counter() - t0
+            result.pti_seconds = time.perf_counter() - t0
+            result.seconds += result.pti_seconds
         if options.video:
             last = video_frame(photo.uint8, to_uint8(result.final_image)[0])
             result.frames.extend([last] * 24)
@@ -188,11 +205,11 @@ def write_projections(G: torch.nn.Module, results: list[PhotoProjection], outdir
             weights_path = save_tuned_weights(tuned_weights_path(latents_path), r.changed, G)
             meta[META_KEY] = weights_path.name
         codes = r.ws[:, 0] if options.space == "w" else r.ws
-        classes = [options.class_name] if options.class_name else []
+        classes = [r.class_name] if r.class_name else []
         save_latents(latents_path, LatentSet(options.space, codes.detach().cpu(), identity, classes, [], meta))
         save_image(to_uint8(r.final_image)[0], outdir / f"{stem}-reconstruction.png")
         if options.video:
-            write_video(outdir / f"{stem}.mp4", r.frames)
+            write_video(r.frames, outdir / f"{stem}.mp4")
         row = [r.photo.uint8, to_uint8(r.image)[0].cpu()] + ([to_uint8(r.pti_image)[0].cpu()] if options.pti else [])
         rows.append(row)
         photos_summary.append({"photo": str(r.photo.path), "latents": latents_path.name, "fit_note": r.photo.note,

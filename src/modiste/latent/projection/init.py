@@ -32,28 +32,30 @@ def nearest_init(G: torch.nn.Module, perceptual: InceptionPerceptual, targets: t
                  c: torch.Tensor | None, bank_size: int = 256, batch: int = 32) -> torch.Tensor:
     """[N, w_dim]: for each target [N, 3, H, W], the bank W whose image is perceptually closest.
 
-    The bank holds `bank_size` W's of class c[0] (conditional, `c` given: one class for all
-    targets), of all classes in turn (conditional, `c` None) or unconditional samples.
+    c: class index per target [N] (conditional models; each target is compared with a bank of its
+    own class) or None (a bank of all classes in turn, or of an unconditional model).
     """
     if bank_size < 1:
         raise ModisteError(f"the nearest-W bank needs at least 1 sample, got {bank_size}")
     device = G.mapping.w_avg.device
-    target_features = perceptual.features(targets)
     n = targets.shape[0]
-    best = torch.full((n,), float("inf"))
     chosen = torch.zeros(n, G.w_dim)
-    for start in range(0, bank_size, batch):
-        seeds = list(range(BANK_SEED_BASE + start, BANK_SEED_BASE + min(bank_size, start + batch)))
-        z = latents_for_seeds(seeds, G.z_dim).to(device)
-        cc = None
-        if G.c_dim > 0:
-            cc = (c[:1].expand(len(seeds)) if c is not None else torch.tensor(seeds) % G.c_dim).to(device)
-        ws = G.mapping(z, cc)
-        feats = perceptual.features(G.synthesis(ws, noise_mode="const"))
-        for i in range(n):
-            own = [f[i:i + 1] for f in target_features]
-            d = perceptual.compare(feats, own).cpu()
-            k = int(d.argmin())
-            if d[k] < best[i]:
-                best[i], chosen[i] = d[k], ws[k, 0].cpu()
+    groups = [None] if c is None or G.c_dim == 0 else sorted(set(c.tolist()))
+    for k in groups:
+        rows = list(range(n)) if k is None else [i for i in range(n) if int(c[i]) == k]
+        target_features = perceptual.features(targets[rows])
+        best = torch.full((len(rows),), float("inf"))
+        for start in range(0, bank_size, batch):
+            seeds = list(range(BANK_SEED_BASE + start, BANK_SEED_BASE + min(bank_size, start + batch)))
+            z = latents_for_seeds(seeds, G.z_dim).to(device)
+            cc = None
+            if G.c_dim > 0:
+                cc = (torch.full((len(seeds),), k) if k is not None else torch.tensor(seeds) % G.c_dim).to(device)
+            ws = G.mapping(z, cc)
+            feats = perceptual.features(G.synthesis(ws, noise_mode="const"))
+            for j in range(len(rows)):
+                d = perceptual.compare(feats, [f[j:j + 1] for f in target_features]).cpu()
+                m = int(d.argmin())
+                if d[m] < best[j]:
+                    best[j], chosen[rows[j]] = d[m], ws[m, 0].cpu()
     return chosen.to(device)
