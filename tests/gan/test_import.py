@@ -445,3 +445,12 @@ def test_cli_import_writes_a_run_that_generate_reads(tmp_path, nvlabs_modules):
                                                           "state.json"]
     with pytest.raises(ModisteError, match="not empty"):
         import_model(path, tmp_path / "run")
+
+
+def test_rosinality_file_with_code_in_it_is_refused_by_the_weights_only_loader(tmp_path):
+    marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"g_ema": rosinality_generator(random_net()), "args": Evil(marker)}, path)
+    with pytest.raises(ModisteError, match=r"weights_only") as info:
+        read_foreign_model(path)
+    assert "\n" not in str(info.value) and not marker.exists()

@@ -57,7 +57,7 @@ def read_foreign_model(path: str | Path) -> tuple[NetworkConfig, dict[str, Tenso
 
 
 def import_model(src: str | Path, out: str | Path) -> Path:
-    """Convert `src` and write the Modiste run folder `out` (checkpoints/snapshot-0000000.000/ with
+    """Convert `src` and write the Modiste run folder `out` (checkpoints/snapshot-000000.000/ with
     G, D, G_ema safetensors and state.json; config.json names the source). Returns `out`.
 
     A discriminator missing from the file is written freshly initialised (seed 0) so that

@@ -8,7 +8,7 @@ import click
 @click.command()
 @click.argument("src", type=click.Path(dir_okay=False))
 @click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="New run folder to write (checkpoints/snapshot-0000000.000/ with G, D, G_ema).")
+              help="New run folder to write (checkpoints/snapshot-000000.000/ with G, D, G_ema).")
 def import_model(src: str, out: str) -> None:
     """Convert rosinality (.pt) or stylegan2-ada-pytorch (.pkl) StyleGAN2 weights into a Modiste run.
 

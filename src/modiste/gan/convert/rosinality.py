@@ -40,8 +40,9 @@ def read_checkpoint(path: str | Path) -> dict:
         with torch.serialization.safe_globals([argparse.Namespace]):
             ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 - torch raises many kinds for foreign or unsafe files
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ModisteError(f"cannot read {path} with torch.load(weights_only=True): {first}") from e
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise ModisteError(f"cannot read {path} with torch.load(weights_only=True) ({type(e).__name__}: {first}): "
+                           "pass a rosinality checkpoint") from e
     if not isinstance(ckpt, dict) or "g_ema" not in ckpt:
         raise ModisteError(f"{path} is not a rosinality checkpoint (no 'g_ema'): pass the .pt its train.py or "
                            "convert_weight.py wrote")
