@@ -16,6 +16,8 @@ from modiste.serve.config import TOKEN_ENV
 @click.option("--runs", required=True, type=click.Path(path_type=Path), help="Folder holding training run folders.")
 @click.option("--tagger", type=click.Path(path_type=Path), default=None, help="Attribute tagger (modiste tagger train --out).")
 @click.option("--text-model", type=click.Path(path_type=Path), default=None, help="Description model (modiste text train).")
+@click.option("--text-taxonomy", type=click.Path(path_type=Path), default=None,
+              help="Text taxonomy classifier, for the products' description check.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 exposes the server to the network (set a token).")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
@@ -30,18 +32,20 @@ from modiste.serve.config import TOKEN_ENV
               help="How long a request waits for others to batch with.")
 @click.option("--queue-size", type=click.IntRange(1, 1000), default=4, show_default=True,
               help="Jobs that may wait; beyond that, 503 with Retry-After.")
-def serve(runs, tagger, text_model, host, port, token, device, storage, threads, max_batch, max_wait_ms, queue_size):
+def serve(runs, tagger, text_model, text_taxonomy, host, port, token, device, storage, threads, max_batch, max_wait_ms, queue_size):
     import uvicorn
 
     from modiste.distributed import resolve_device
     from modiste.serve.app import create_app
     from modiste.serve.config import ServeConfig
 
-    for flag, path in (("--tagger", tagger), ("--text-model", text_model)):
+    writers = {"--tagger": "modiste tagger train --out", "--text-model": "modiste text train --out",
+               "--text-taxonomy": "the text taxonomy trainer (docs/products.md)"}
+    for flag, path in (("--tagger", tagger), ("--text-model", text_model), ("--text-taxonomy", text_taxonomy)):
         if path is not None and not Path(path).exists():
-            raise ModisteError(f"{flag} {path} does not exist: pass the folder written by modiste "
-                               f"{'tagger train --out' if flag == '--tagger' else 'text train --out'}")
+            raise ModisteError(f"{flag} {path} does not exist: pass the folder written by {writers[flag]}")
     config = ServeConfig(runs=runs, storage=storage or Path(runs) / ".studio", tagger=tagger, text_model=text_model,
+                         text_taxonomy=text_taxonomy,
                          device=str(resolve_device(device)), token=token, threads=threads, max_batch=max_batch,
                          max_wait_ms=max_wait_ms, queue_size=queue_size)
     app = create_app(config)

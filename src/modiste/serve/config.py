@@ -17,6 +17,7 @@ class ServeConfig:
     storage: Path  # the server's own folder for uploads and job results (generated names only)
     tagger: Path | None = None
     text_model: Path | None = None
+    text_taxonomy: Path | None = None  # checks a description's category against the image's
     device: str = "cpu"
     token: str | None = None
     threads: int | None = None  # torch intra-op threads; None: leave torch's default

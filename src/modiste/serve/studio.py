@@ -112,6 +112,42 @@ class Studio:
                 self._lazy[key] = factory()
             return self._lazy[key]
 
+    def text_model(self):
+        """The description model (loaded once); ModisteError when the server was started without one."""
+        if self.config.text_model is None:
+            raise ModisteError("this server has no text model: start it with --text-model MODEL_DIR")
+
+        def load():
+            from modiste.text.generate import DescriptionGenerator
+
+            return DescriptionGenerator(self.config.text_model, device=self.config.device)
+
+        return self.lazy("text", load)
+
+    def tagger(self):
+        """The attribute tagger (loaded once); ModisteError when the server was started without one."""
+        if self.config.tagger is None:
+            raise ModisteError("this server has no attribute tagger: start it with --tagger TAGGER_DIR")
+
+        def load():
+            from modiste.products.tagging import ImageTagger
+
+            return ImageTagger(self.config.tagger, device=self.config.device)
+
+        return self.lazy("tagger", load)
+
+    def taxonomy(self):
+        """The text taxonomy classifier, or None when the server has none (the check is then skipped)."""
+        if self.config.text_taxonomy is None:
+            return None
+
+        def load():
+            from modiste.products.text_taxonomy import TextTaxonomy
+
+            return TextTaxonomy.load(self.config.text_taxonomy)
+
+        return self.lazy("taxonomy", load)
+
     def close(self) -> None:
         for b in self._batchers.values():
             b.close()

@@ -4,30 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from modiste.errors import ModisteError
 from modiste.serve.routes.common import in_thread, studio_of
 from modiste.serve.schemas import DescribeRequest
 
 router = APIRouter(tags=["text"])
 
 
-def description_model(studio):
-    if studio.config.text_model is None:
-        raise ModisteError("this server has no text model: start it with --text-model MODEL_DIR")
-
-    def load():
-        from modiste.text.generate import DescriptionGenerator
-
-        return DescriptionGenerator(studio.config.text_model, device=studio.config.device)
-
-    return studio.lazy("text", load)
-
-
 @router.post("/api/describe")
 async def describe(body: DescribeRequest, request: Request) -> dict:
     """`n` descriptions for a context such as "sleeveless red asymmetric dress" (copy guard on)."""
     studio = studio_of(request)
-    model = description_model(studio)
+    model = studio.text_model()
 
     def run():
         from modiste.text.generate import SamplingOptions
