@@ -79,6 +79,34 @@ def own_samples(G, n: int, steps: int, classes: list[str], perceptual, options_c
             "_images": (to_uint8(targets), to_uint8(images))}
 
 
+SWEEP = {  # loss-weight settings compared by --sweep (perceptual, pixel, ms_ssim); the noise weight stays 1e5
+    "default (1, 1, 0.5)": (1.0, 1.0, 0.5),
+    "pixel only (0, 1, 0)": (0.0, 1.0, 0.0),
+    "perceptual only (1, 0, 0)": (1.0, 0.0, 0.0),
+    "no MS-SSIM (1, 1, 0)": (1.0, 1.0, 0.0),
+    "pixel-heavy (1, 10, 0.5)": (1.0, 10.0, 0.5),
+}
+
+
+def sweep(G, paths: list[Path], classes: list[str] | None, steps: int, perceptual) -> dict:
+    """W+ projection (no PTI) of the same photos under each loss setting, plus the paper's latent noise."""
+    from modiste.latent.projection.api import ProjectOptions, project_photos
+    from modiste.latent.projection.losses import LossWeights
+
+    out = {}
+    runs = [(name, LossWeights(*w), None) for name, w in SWEEP.items()]
+    runs.append(("default + paper latent noise 0.05", LossWeights(), 0.05))
+    for name, weights, noise_factor in runs:
+        options = ProjectOptions(space="w+", steps=steps, weights=weights, progress=False,
+                                 latent_noise=ProjectOptions.latent_noise if noise_factor is None else noise_factor)
+        t0 = time.perf_counter()
+        results = project_photos(G, paths, options, perceptual=perceptual, classes=classes)
+        out[name] = {"scores": summary([r.scores for r in results]),
+                     "seconds_per_image": round((time.perf_counter() - t0) / len(paths), 2)}
+        print(json.dumps({name: out[name]}), flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
@@ -91,6 +119,7 @@ def main() -> None:
     ap.add_argument("--out", default="/work/runs/projection-bench")
     ap.add_argument("--figures", default=str(ROOT / "docs" / "images"))
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--sweep", type=int, default=0, help="Instead: compare loss settings on this many real photos.")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -110,6 +139,12 @@ def main() -> None:
     figures = Path(args.figures)
     figures.mkdir(parents=True, exist_ok=True)
     report = {"benchmark": "projection", "checkpoint": str(G.source_path), "kimg": kimg, "threads": args.threads}
+    if args.sweep:
+        paths, classes = real_photos(Path(args.data), args.sweep)
+        report["sweep"] = {"photos": args.sweep, "steps": args.steps,
+                           "runs": sweep(G, paths, classes if G.c_dim else None, args.steps, perceptual)}
+        print(json.dumps(report))
+        return
 
     own = own_samples(G, args.own, args.steps, list(CC0_CLASSES.values()), perceptual, ProjectOptions)
     targets_u8, recon_u8 = own.pop("_images")

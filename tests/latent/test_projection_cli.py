@@ -72,8 +72,9 @@ def test_bad_input_is_one_line_and_writes_nothing(case: str, tiny_run: Path, tin
                                                   tmp_path: Path, capsys):
     photo, run, extra = str(shared_data / PHOTO), tiny_run, []
     out = tmp_path / "out"
-    expected = {"not_an_image": "is not an image", "too_small": "smaller than the", "outdir_unwritable": "cannot be written",
-                "class_on_uncond": "unconditional", "unknown_class": "unknown class"}[case]
+    expected = {"not_an_image": "is not an image", "too_small": "smaller than the",
+                "outdir_unwritable": "cannot be written", "class_on_uncond": "unconditional",
+                "unknown_class": "unknown class"}[case]
     if case == "not_an_image":
         photo = str(tmp_path / "readme.png")
         Path(photo).write_text("hello")

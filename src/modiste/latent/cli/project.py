@@ -25,6 +25,9 @@ from modiste.latent.cli.options import (
 @click.option("--pti-steps", type=int, default=100, show_default=True, help="Steps of pivotal tuning.")
 @click.option("--noise/--no-noise", "optimise_noise", default=True, show_default=True,
               help="Optimise the generator's noise maps too (regularised; saved beside the latents).")
+@click.option("--latent-noise", type=float, default=0.01, show_default=True,
+              help="Initial latent noise of the search, as a fraction of the spread of W (StyleGAN2: 0.05 for "
+                   "1000 steps), decaying to 0 at 75 % of the steps.")
 @click.option("--mode", type=click.Choice(["pad", "crop"]), default=None,
               help="How a photo of another aspect is fitted to the canvas [default: as the generator was trained].")
 @click.option("--video/--no-video", default=False, show_default=True,
@@ -34,8 +37,8 @@ from modiste.latent.cli.options import (
 @device_option
 @outdir_option
 def project(photos: tuple[str, ...], checkpoint: str, space: str, steps: int, init: str, bank_size: int, pti: bool,
-            pti_steps: int, optimise_noise: bool, mode: str | None, video: bool, seed: int, class_name: str | None,
-            device: str, outdir: str) -> None:
+            pti_steps: int, optimise_noise: bool, latent_noise: float, mode: str | None, video: bool, seed: int,
+            class_name: str | None, device: str, outdir: str) -> None:
     """Project PHOTOS into the generator's latent space (StyleGAN2 projector; PTI with --pti).
 
     Writes per photo NAME.safetensors + NAME.json (latents), NAME.pti.safetensors (noise maps and
@@ -47,8 +50,8 @@ def project(photos: tuple[str, ...], checkpoint: str, space: str, steps: int, in
 
     G = load_generator(checkpoint, resolve_device_text(device))
     options = ProjectOptions(space=space, steps=steps, init=init, class_name=class_name, mode=mode, pti=pti,
-                             pti_steps=pti_steps, optimise_noise=optimise_noise, bank_size=bank_size, video=video,
-                             seed=seed)
+                             pti_steps=pti_steps, optimise_noise=optimise_noise, latent_noise=latent_noise,
+                             bank_size=bank_size, video=video, seed=seed)
     results = project_photos(G, list(photos), options, outdir=outdir)
     for r in results:
         if r.photo.note:

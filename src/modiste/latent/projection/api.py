@@ -48,6 +48,7 @@ class ProjectOptions:
     pti: bool = False
     pti_steps: int = 100
     optimise_noise: bool = True
+    latent_noise: float = ProjectorConfig.initial_noise_factor  # StyleGAN2's latent noise, x spread of W
     weights: LossWeights = field(default_factory=LossWeights)
     bank_size: int = 256
     video: bool = False
@@ -84,7 +85,7 @@ def check_options(G: torch.nn.Module, options: ProjectOptions, classes: list[str
     `classes` (one name per photo) overrides options.class_name; a conditional model without a
     class starts from the global mean W.
     """
-    ProjectorConfig(space=options.space, steps=options.steps)
+    ProjectorConfig(space=options.space, steps=options.steps, initial_noise_factor=options.latent_noise)
     if options.pti:
         PTIConfig(steps=options.pti_steps)
     if options.init not in INITS:
@@ -122,9 +123,12 @@ def project_photos(G: torch.nn.Module, paths: list[str | Path], options: Project
     targets = torch.stack([p.image for p in photos]).to(device)
     n = len(photos)
     start = time.perf_counter()
-    w_init = mean_init(G, c, n) if options.init == "mean" else nearest_init(G, perceptual, targets, c, options.bank_size)
+    if options.init == "mean":
+        w_init = mean_init(G, c, n)
+    else:
+        w_init = nearest_init(G, perceptual, targets, c, options.bank_size)
     cfg = ProjectorConfig(space=options.space, steps=options.steps, optimise_noise=options.optimise_noise,
-                          weights=options.weights)
+                          initial_noise_factor=options.latent_noise, weights=options.weights)
     loss_fn = ReconstructionLoss(perceptual, targets, options.weights)
     w_std = w_spread(G, c)
     frames: list[list] = [[] for _ in range(n)]

@@ -5,8 +5,9 @@ linearly over the first 5 % of the steps and down with a half cosine over the la
 noise of std `w_std * f * max(0, 1 - t / 0.75)^2` (t = progress in [0, 1], w_std the spread of
 sampled W's around their mean) is added to the latent at each step, so the early search explores
 instead of settling in the first basin. The paper's f = 0.05 is sized for 1000 steps; in the few
-hundred steps a CPU affords it costs several dB (measured in docs/latent.md), so f defaults to 0.01. After each step the noise maps are renormalised to zero
-mean and unit variance, and their autocorrelation is penalised (`losses.noise_regularizer`).
+hundred steps a CPU affords it costs several dB (measured in docs/latent.md), so f defaults to 0.01.
+After each step the noise maps are renormalised to zero mean and unit variance, and their
+autocorrelation is penalised (`losses.noise_regularizer`).
 
 Differences from the reference, and why: the noise maps start from the generator's own constant
 noise (not fresh Gaussian noise), because the result is reproduced later with noise_mode="const";
@@ -48,6 +49,8 @@ class ProjectorConfig:
             raise ModisteError(f"unknown projection space {self.space!r}: use w or w+")
         if self.steps < 1:
             raise ModisteError(f"--steps {self.steps} must be at least 1 (a few hundred on a CPU)")
+        if not (self.initial_noise_factor >= 0 and math.isfinite(self.initial_noise_factor)):
+            raise ModisteError(f"latent noise {self.initial_noise_factor} must be a finite number >= 0, e.g. 0.01")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ModisteError(f"learning rate {self.lr} must be a positive number, e.g. 0.1")
 

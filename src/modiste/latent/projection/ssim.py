@@ -63,7 +63,8 @@ def ms_ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 2.0, scales: i
     the 11-px window or mismatched shapes.
     """
     if x.shape != y.shape or x.ndim != 4:
-        raise ModisteError(f"MS-SSIM needs two [N, C, H, W] batches of one shape, got {list(x.shape)} and {list(y.shape)}")
+        raise ModisteError(f"MS-SSIM needs two [N, C, H, W] batches of one shape, got {list(x.shape)} and "
+                           f"{list(y.shape)}")
     fit = num_scales(x.shape[2], x.shape[3])
     scales = fit if scales is None else scales
     if not 1 <= scales <= fit:
