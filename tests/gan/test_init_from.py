@@ -48,6 +48,7 @@ def outputs(G, classes: list[str], z: torch.Tensor) -> dict[str, torch.Tensor]:
                 for name in classes}
 
 
+@pytest.mark.slow
 def test_a_new_run_starts_at_the_source_models_outputs(tmp_path, tiny_run):
     # Adam's first step moves every parameter by the full learning rate, which on a random tiny model
     # changes the images a lot; a small rate isolates "where the run starts" from "how far it moved"
@@ -132,6 +133,7 @@ def test_a_wrong_expected_hash_is_refused(tmp_path, tiny_run, capsys):
     assert code == 2 and "sha256" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_resume_keeps_the_record_of_where_the_run_started(tmp_path, tiny_run):
     data = write_folder_data(tmp_path / "data", TINY_CLASSES, per_class=3)
     out = tmp_path / "runs"
