@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
 from modiste.atomic import atomic_write_json
 from modiste.data import infinite_loader, open_image_dataset
@@ -34,17 +33,24 @@ from modiste.gan.training.run_dir import RunLog, latest_resumable_run, new_run_d
 from modiste.gan.training.state_io import capture_rng, restore_rng
 from modiste.gan.training.config import TrainConfig
 from modiste.gan.training.init_from import start_from_model
+from modiste.gan.training.divergence import diverged, non_finite_stats, non_finite_tensors
+from modiste.gan.training.progress import TrainingProgress
 from modiste.gan.training.trainer import GANTrainer
 
 # Settings that may change when a run is resumed (length, logging, hardware); all else is the recipe.
 RESUMABLE_CHANGES = {"kimg", "max_minutes", "snap", "log_every", "keep", "workers", "metrics", "metrics_every",
                      "device", "compile", "data", "init_from", "init_from_sha256"}
+# What a diverged run's message advises changing; on resume they apply from the snapshot's step on.
+RETUNABLE_ON_RESUME = {"lr_g", "lr_d", "r1_gamma", "precision"}
+# Defaults derived from other settings: a resumed run keeps the snapshot's value unless one is given.
+DERIVED_DEFAULTS = ("r1_gamma", "ema_kimg")
 
 
 def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = None, dry_run: bool = False,
           progress: bool = True) -> Path | None:
     """Train until `cfg.kimg` thousand images (or `cfg.max_minutes`); return the run folder."""
     cfg.validate()
+    not_given = [key for key in DERIVED_DEFAULTS if getattr(cfg, key) is None]
     cfg.resolve()
     ctx = init_distributed(cfg.device)
     cfg.validate_batch(ctx.world_size)  # before the data is opened: a bad batch fails at once
@@ -60,9 +66,11 @@ def train(cfg: TrainConfig, outdir: str | Path = "runs", resume: str | None = No
 
     snapshot = _find_resume(resume, outdir)
     if snapshot is not None:
-        _check_resumable(cfg, net, read_state(snapshot))
-        run_dir = snapshot.parent.parent
         state = read_state(snapshot)
+        for key in not_given:  # e.g. a run from before the portrait R1 fix keeps its gamma
+            setattr(cfg, key, state["config"].get(key, getattr(cfg, key)))
+        _check_resumable(cfg, net, state)
+        run_dir = snapshot.parent.parent
         trainer.load_state({name: read_tensors(snapshot, name) for name in ("G", "D", "G_ema", "train_state")},
                            state["trainer"])
         rng = read_tensors(snapshot, "rng")
@@ -108,7 +116,7 @@ def _check_resumable(cfg: TrainConfig, net: NetworkConfig, state: dict[str, Any]
                            "channels): use the same settings, or start a new run with --resume none")
     saved = state["config"]
     for key, value in cfg.to_dict().items():
-        if key not in RESUMABLE_CHANGES and saved.get(key) != value:
+        if key not in RESUMABLE_CHANGES | RETUNABLE_ON_RESUME and saved.get(key) != value:
             raise ModisteError(f"--{key.replace('_', '-')} is {value!r} but the checkpoint was trained with "
                                f"{saved.get(key)!r}: resume with the same value, or start a new run with --resume none")
 
@@ -152,26 +160,26 @@ def _loop(cfg: TrainConfig, trainer: GANTrainer, dataset, ctx: DistContext, run_
     grid_z, grid_c = _grid_inputs(trainer, dataset)
     if ctx.is_main and trainer.step == 0:
         _save_reals(dataset, run_dir, grid_z.shape[0])
-    bar = tqdm(total=total, initial=min(trainer.nimg, total), unit="img", unit_scale=True, dynamic_ncols=True,
-               disable=not (progress and ctx.is_main), desc="train")
+    bar = TrainingProgress(total, cfg.max_minutes, start_nimg=trainer.nimg, enabled=progress and ctx.is_main)
     start, last_log_time, last_log_nimg = time.time(), time.time(), trainer.nimg
     next_log = _next_boundary(trainer.nimg, cfg.log_every)
     next_snap = _next_boundary(trainer.nimg, cfg.snap)
     while trainer.nimg < total:
         images, labels = next(loader)
         trainer.train_step(images, labels if trainer.net.c_dim > 0 else None)
-        bar.update(min(cfg.batch, total - bar.n))
+        bar.update(trainer.nimg, time.time() - start)
         out_of_time = _out_of_time(cfg, start, ctx)
         done = trainer.nimg >= total or out_of_time
-        if trainer.nimg >= next_log or done:
+        if trainer.nimg >= next_log or trainer.nimg >= next_snap or done:  # a snapshot never goes unchecked
             now = time.time()
             stats = trainer.pop_stats()
+            _stop_if_diverged(non_finite_stats(stats), trainer, run_dir, log)
             rate = (trainer.nimg - last_log_nimg) / max(now - last_log_time, 1e-9)
             last_log_time, last_log_nimg = now, trainer.nimg
             next_log = _next_boundary(trainer.nimg, cfg.log_every)
             if ctx.is_main:
-                bar.set_postfix({"G": f"{stats.get('loss/G', 0):.3f}", "D": f"{stats.get('loss/D', 0):.3f}",
-                                 "p": f"{stats.get('augment/p', 0):.2f}"}, refresh=False)
+                bar.show({"G": f"{stats.get('loss/G', 0):.3f}", "D": f"{stats.get('loss/D', 0):.3f}",
+                          "p": f"{stats.get('augment/p', 0):.2f}"})
                 log.write({"kimg": trainer.nimg / 1000, "step": trainer.step, "img_per_s": round(rate, 2),
                            **stats}, step_kimg=trainer.nimg / 1000)
         if trainer.nimg >= next_snap or done:
@@ -183,6 +191,17 @@ def _loop(cfg: TrainConfig, trainer: GANTrainer, dataset, ctx: DistContext, run_
     if log is not None:
         log.write({"event": "done", "kimg": trainer.nimg / 1000, "step": trainer.step,
                    "minutes": round((time.time() - start) / 60, 2)})
+
+
+def _stop_if_diverged(what: list[str], trainer: GANTrainer, run_dir: Path, log: RunLog | None) -> None:
+    """Raise TrainingDiverged (every rank alike) when `what` names non-finite statistics or networks."""
+    if not what:
+        return
+    error = diverged(run_dir, trainer.nimg / 1000, trainer.step, what)
+    if log is not None:
+        log.write({"event": "diverged", "kimg": trainer.nimg / 1000, "step": trainer.step, "non_finite": what,
+                   "message": str(error)})
+    raise error
 
 
 def _next_boundary(nimg: int, every_kimg: float) -> int:
@@ -216,6 +235,11 @@ def _snapshot(cfg, trainer: GANTrainer, ctx: DistContext, run_dir: Path, log: Ru
     all_rng = all_gather_cat(rng.to(ctx.device).unsqueeze(0)).cpu()  # one row per rank
     divergence = max_param_divergence(torch.nn.ModuleList([trainer.G, trainer.D]))
     kimg = trainer.nimg / 1000
+    images = (trainer.G_ema(grid_z.to(ctx.device), None if grid_c is None else grid_c.to(ctx.device),
+                            noise_mode="const") if ctx.is_main else None)
+    _stop_if_diverged(non_finite_tensors({"G": trainer.G, "D": trainer.D, "G_ema": trainer.G_ema,
+                                          "path-length mean": trainer.pl_reg, "sample grid": images}, ctx.device),
+                      trainer, run_dir, log)
     metrics: dict[str, float] = {}
     if cfg.metrics and _metrics_due(cfg, trainer):
         from modiste.metrics import evaluate_generator
@@ -228,8 +252,6 @@ def _snapshot(cfg, trainer: GANTrainer, ctx: DistContext, run_dir: Path, log: Ru
         state = {"config": cfg.to_dict(), "network": trainer.net.to_dict(), "kimg": kimg,
                  "processes": ctx.world_size, "trainer": trainer.state_meta()}
         path = save_checkpoint(run_dir, kimg, tensors, state, keep=cfg.keep)
-        images = trainer.G_ema(grid_z.to(ctx.device), None if grid_c is None else grid_c.to(ctx.device),
-                               noise_mode="const")
         save_png(make_grid(to_uint8(images)), run_dir / f"fakes-{kimg:010.3f}.png")
         save_png(make_grid(to_uint8(images)), run_dir / "fakes-latest.png")
         log.write({"event": "snapshot", "kimg": kimg, "path": str(path.relative_to(run_dir)),

@@ -76,6 +76,7 @@ class GANTrainer:
         lr_d, betas_d = lazy_adam_params(cfg.lr_d, betas, cfg.r1_interval if cfg.r1_gamma > 0 else None)
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=lr_g, betas=betas_g)
         self.opt_D = torch.optim.Adam(self.D.parameters(), lr=lr_d, betas=betas_d)
+        self._adam_settings = [(self.opt_G, lr_g, betas_g), (self.opt_D, lr_d, betas_d)]
         self.step = 0  # optimiser steps taken (per process, identical on every rank)
         self.nimg = 0  # real images shown to D, over all processes
         self._stats: dict[str, list[torch.Tensor]] = defaultdict(list)
@@ -275,6 +276,9 @@ class GANTrainer:
         ts = tensors["train_state"]
         self.opt_G.load_state_dict(unflatten_optimizer("opt_G", ts, meta["opt_G"]))
         self.opt_D.load_state_dict(unflatten_optimizer("opt_D", ts, meta["opt_D"]))
+        for opt, lr, betas in self._adam_settings:  # this run's lr and betas (a resume may retune them)
+            for group in opt.param_groups:
+                group["lr"], group["betas"] = lr, betas
         self.augment.load_state_dict({k[len("augment/"):]: v for k, v in ts.items() if k.startswith("augment/")})
         self.pl_reg.load_state_dict({k[len("pl_reg/"):]: v for k, v in ts.items() if k.startswith("pl_reg/")})
         if self.ada_tuner is not None:
