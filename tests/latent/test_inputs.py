@@ -106,3 +106,12 @@ def test_pti_weights_tuned_from_another_generator_are_refused(tiny_run, tmp_path
                                            meta={"pti_weights": "p.pti.safetensors"}))
     with pytest.raises(ModisteError, match="tuned from another generator"):
         open_inputs(tiny_run, latents_path=tmp_path / "p")
+
+
+def test_class_is_checked_even_when_w_plus_latents_do_not_need_it(tiny_run, tiny_run_uncond):
+    G, U = modiste.load_generator(tiny_run), modiste.load_generator(tiny_run_uncond)
+    with pytest.raises(ModisteError, match="Tshirts, Dresses, Jeans"):
+        ws_from_inputs(G, latents=LatentSet("w+", torch.zeros(1, G.num_ws, G.w_dim), generator_identity(G)),
+                       class_name="Coats")
+    with pytest.raises(ModisteError, match="drop --class"):
+        ws_from_inputs(U, latents=LatentSet("w", torch.zeros(1, U.w_dim), generator_identity(U)), class_name="Jeans")

@@ -170,6 +170,7 @@ def ws_from_inputs(
         ws = map_to_ws(G, latents_for_seeds(seeds, G.z_dim).to(device), c, truncation_psi, center)
         classes = [class_name] * len(seeds) if c is not None else []
         return LatentSet("w+", ws.float(), base_identity(G), classes, list(seeds), meta)
+    class_index(G, class_name)  # an unknown --class, or one on an unconditional model, fails even if unused
     classes = list(latents.classes)
     needs_class = latents.space == "z" or (truncation_psi != 1.0 and center == "class")
     c = class_indices(G, classes, class_name) if needs_class else None
