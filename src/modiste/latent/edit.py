@@ -155,12 +155,13 @@ def write_edit(G: torch.nn.Module, result: EditResult, outdir: str | Path, video
     from modiste.gan.images import save_png
     from modiste.latent.latents import save_latents
     from modiste.latent.video import write_video
-    from modiste.latent.walks import Walk, render_frames
+    from modiste.latent.walks import Walk, keyframe_frames, render_frames
 
     outdir = Path(outdir)
     written = {"latents": save_latents(outdir / "edited", result.latents)}
     if video:
-        clip = Walk(edit_video_ws(result, frames), (1, result.ws.shape[0]), [0, frames // 2], result.meta)
+        clip = Walk(edit_video_ws(result, frames), (1, result.ws.shape[0]), keyframe_frames(2, frames, True),
+                    result.meta)
         write_video(render_frames(G, clip, progress=progress), outdir / "edit.mp4", fps)
         written["video"] = outdir / "edit.mp4"
     save_png(result.figure, outdir / "grid.png")
