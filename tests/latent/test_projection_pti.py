@@ -51,7 +51,7 @@ def test_pti_lowers_the_loss_and_keeps_other_seeds(tiny_run_uncond: Path, percep
     before = {k: v.clone() for k, v in G.state_dict().items()}
     pivot, target = _pivot_and_target(G)
     others = G.mapping(latents_for_seeds(list(range(20, 28)), G.z_dim), None)
-    tuned = pivotal_tuning(G, pivot, target, perceptual, PTIConfig(steps=30), w_spread(G))
+    tuned = pivotal_tuning(G, pivot, target, perceptual, PTIConfig(steps=30, lr=3e-4), w_spread(G))
 
     assert _loss(perceptual, _render(tuned.G, pivot), target) < 0.5 * _loss(perceptual, _render(G, pivot), target)
     assert psnr(_render(tuned.G, pivot), target) > psnr(_render(G, pivot), target) + 3
@@ -68,7 +68,8 @@ def test_locality_term_keeps_the_pivots_neighbourhood(tiny_run_uncond: Path, per
     near = _near(G, pivot, spread)
     drift = {}
     for locality in (0.0, 1.0):
-        tuned = pivotal_tuning(G, pivot, target, perceptual, PTIConfig(steps=40, locality=locality), spread)
+        cfg = PTIConfig(steps=40, lr=3e-4, locality=locality)
+        tuned = pivotal_tuning(G, pivot, target, perceptual, cfg, spread)
         drift[locality] = float((_render(tuned.G, near) - _render(G, near)).square().mean())
     assert drift[1.0] < 0.5 * drift[0.0]
 

@@ -23,6 +23,7 @@ from modiste.latent.cli.options import (
               help="Pivotal tuning: then fine-tune a copy of the generator so the photo is reproduced; the tuned "
                    "weights are saved beside the latents (<name>.pti.safetensors) for every --latents command.")
 @click.option("--pti-steps", type=int, default=100, show_default=True, help="Steps of pivotal tuning.")
+@click.option("--pti-lr", type=float, default=1e-3, show_default=True, help="Learning rate of pivotal tuning (Adam).")
 @click.option("--noise/--no-noise", "optimise_noise", default=True, show_default=True,
               help="Optimise the generator's noise maps too (regularised; saved beside the latents).")
 @click.option("--latent-noise", type=float, default=0.01, show_default=True,
@@ -37,8 +38,8 @@ from modiste.latent.cli.options import (
 @device_option
 @outdir_option
 def project(photos: tuple[str, ...], checkpoint: str, space: str, steps: int, init: str, bank_size: int, pti: bool,
-            pti_steps: int, optimise_noise: bool, latent_noise: float, mode: str | None, video: bool, seed: int,
-            class_name: str | None, device: str, outdir: str) -> None:
+            pti_steps: int, pti_lr: float, optimise_noise: bool, latent_noise: float, mode: str | None, video: bool,
+            seed: int, class_name: str | None, device: str, outdir: str) -> None:
     """Project PHOTOS into the generator's latent space (StyleGAN2 projector; PTI with --pti).
 
     Writes per photo NAME.safetensors + NAME.json (latents), NAME.pti.safetensors (noise maps and
@@ -50,8 +51,8 @@ def project(photos: tuple[str, ...], checkpoint: str, space: str, steps: int, in
 
     G = load_generator(checkpoint, resolve_device_text(device))
     options = ProjectOptions(space=space, steps=steps, init=init, class_name=class_name, mode=mode, pti=pti,
-                             pti_steps=pti_steps, optimise_noise=optimise_noise, latent_noise=latent_noise,
-                             bank_size=bank_size, video=video, seed=seed)
+                             pti_steps=pti_steps, pti_lr=pti_lr, optimise_noise=optimise_noise,
+                             latent_noise=latent_noise, bank_size=bank_size, video=video, seed=seed)
     results = project_photos(G, list(photos), options, outdir=outdir)
     for r in results:
         if r.photo.note:

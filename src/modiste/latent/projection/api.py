@@ -47,6 +47,7 @@ class ProjectOptions:
     mode: str | None = None  # None: the mode the generator was trained with
     pti: bool = False
     pti_steps: int = 100
+    pti_lr: float = PTIConfig.lr
     optimise_noise: bool = True
     latent_noise: float = ProjectorConfig.initial_noise_factor  # StyleGAN2's latent noise, x spread of W
     weights: LossWeights = field(default_factory=LossWeights)
@@ -87,7 +88,7 @@ def check_options(G: torch.nn.Module, options: ProjectOptions, classes: list[str
     """
     ProjectorConfig(space=options.space, steps=options.steps, initial_noise_factor=options.latent_noise)
     if options.pti:
-        PTIConfig(steps=options.pti_steps)
+        PTIConfig(steps=options.pti_steps, lr=options.pti_lr)
     if options.init not in INITS:
         raise ModisteError(f"unknown --init {options.init!r}: use mean or nearest")
     names = list(classes) if classes is not None else [options.class_name] * n
@@ -161,7 +162,7 @@ def project_photos(G: torch.nn.Module, paths: list[str | Path], options: Project
         if options.pti:
             t0 = time.perf_counter()
             tuned = pivotal_tuning(G, result.ws, targets[i:i + 1], perceptual,
-                                   PTIConfig(steps=options.pti_steps), w_std, noise,
+                                   PTIConfig(steps=options.pti_steps, lr=options.pti_lr), w_std, noise,
                                    None if c is None else c[i:i + 1], seed=options.seed + i)
             with torch.no_grad():
                 result.pti_image = tuned.G.synthesis(result.ws, noise_mode="const")
@@ -203,7 +204,7 @@ def write_projections(G: torch.nn.Module, results: list[PhotoProjection], outdir
             "command": "project", "photo": str(r.photo.path), "fit_mode": r.photo.mode, "fit_note": r.photo.note,
             "steps": options.steps, "init": options.init, "noise_optimised": options.optimise_noise,
             "pti": options.pti, "pti_steps": options.pti_steps if options.pti else 0,
-            "scores": r.scores, "scores_pti": r.pti_scores,
+            "pti_lr": options.pti_lr if options.pti else None, "scores": r.scores, "scores_pti": r.pti_scores,
         }
         if r.changed:
             weights_path = save_tuned_weights(tuned_weights_path(latents_path), r.changed, G)
