@@ -93,3 +93,11 @@ def test_cli_class_on_unconditional_model(tiny_run_uncond, tmp_path, capsys):
         main(["mix", "--checkpoint", str(tiny_run_uncond), "--rows", "1", "--cols", "2", "--class", "Jeans",
               "--outdir", str(tmp_path / "o")])
     assert "drop --class" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_labelled_grid_takes_grey_images():
+    from modiste.latent.labelled_grid import labelled_grid
+
+    grey = torch.full((1, 2, 1, 8, 8), 77, dtype=torch.uint8)
+    figure = labelled_grid(grey, ["row"], ["a", "b"])
+    assert figure.shape[2] == 3 and (figure == 77).all(axis=2).sum() == 2 * 8 * 8

@@ -19,7 +19,7 @@ def labelled_grid(
     title: str | None = None,
     scale: int = 1,
 ) -> np.ndarray:
-    """uint8 images [R, C, 3, H, W] -> an RGB uint8 array [H', W', 3] with the labels drawn in.
+    """uint8 images [R, C, 3 or 1, H, W] -> an RGB uint8 array [H', W', 3] with the labels drawn in.
 
     row_labels: R strings (left margin); col_labels: C strings (top margin); title: one line above
     everything. scale: integer nearest-neighbour enlargement of each image (small 64 px samples are
@@ -46,7 +46,7 @@ def labelled_grid(
         if row_labels:
             draw.text((_PAD, y + (h - line_h) // 2), row_labels[i], fill=_INK, font=font)
         for j in range(cols):
-            tile = Image.fromarray(images[i, j].permute(1, 2, 0).cpu().numpy())
+            tile = Image.fromarray(images[i, j].expand(3, -1, -1).permute(1, 2, 0).cpu().numpy())  # grey -> RGB
             if scale != 1:
                 tile = tile.resize((w, h), Image.NEAREST)
             canvas.paste(tile, (left + _PAD + j * (w + _PAD), y))
