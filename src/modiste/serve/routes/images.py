@@ -97,17 +97,25 @@ async def find_directions(body: DirectionsRequest, request: Request) -> dict:
     return {"model": body.model, "set": body.method, "directions": [f"{body.method}:{n}" for n in ds.names]}
 
 
+MAX_PROJECTED = 4  # tuned generators kept per model (each is a model copy: bounded, least recently used out)
+
+
 def _projected(studio, lm, job_id: str):
     """(generator with the photo's PTI weights / noise, its W+ LatentSet) for a projection job, cached."""
+    from collections import OrderedDict
+
     from modiste.latent.inputs import load_generator_for, read_latents_for, ws_from_inputs
     from modiste.serve.task_project import latents_of
 
-    key = f"projected:{job_id}"
-    if key not in lm.cache:
+    cache = lm.cache.setdefault("projected", OrderedDict())
+    if job_id not in cache:
         path = latents_of(studio, job_id)
         G = load_generator_for(lm.run, path, studio.config.device)
-        lm.cache[key] = (G, ws_from_inputs(G, latents=read_latents_for(G, path)))
-    return lm.cache[key]
+        cache[job_id] = (G, ws_from_inputs(G, latents=read_latents_for(G, path)))
+        while len(cache) > MAX_PROJECTED:
+            cache.popitem(last=False)
+    cache.move_to_end(job_id)
+    return cache[job_id]
 
 
 @router.post("/api/edit", responses=PNG)
