@@ -22,3 +22,26 @@ def test_portrait_gamma_is_the_square_one_times_the_aspect():
 
 def test_explicit_gamma_is_kept():
     assert TrainConfig(data="x", aspect="1:2", r1_gamma=0.7).resolve().r1_gamma == 0.7
+
+
+@pytest.mark.slow
+def test_a_resumed_run_keeps_the_gamma_of_its_snapshot_unless_given(tmp_path, shared_data):
+    """A run trained with another gamma (e.g. the width-only default of older versions) resumes with it."""
+    import json
+
+    from modiste.cli import main
+    from modiste.gan.checkpoint import list_checkpoints, read_state
+
+    args = ["train", "--data", str(shared_data / "fashion-mnist"), "--resolution", "16", "--preset", "tiny",
+            "--batch", "8", "--workers", "0", "--quiet", "--aug", "none", "--snap", "0.008",
+            "--outdir", str(tmp_path)]
+    for extra in (["--kimg", "0.008", "--r1-gamma", "0.5"], ["--kimg", "0.016", "--resume", "auto"],
+                  ["--kimg", "0.024", "--resume", "auto", "--r1-gamma", "0.25"]):
+        try:
+            main([*args, *extra])
+        except SystemExit as e:  # click's standalone exit on success
+            assert e.code in (0, None)
+    (run,) = tmp_path.iterdir()
+    gammas = [read_state(s)["config"]["r1_gamma"] for s in list_checkpoints(run)]
+    assert gammas == [0.5, 0.5, 0.25]
+    assert json.loads((run / "config.json").read_text())["config"]["r1_gamma"] == 0.25
