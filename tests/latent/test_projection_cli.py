@@ -27,6 +27,7 @@ def run_cli(*args: str) -> int:
     return 0
 
 
+@pytest.mark.slow
 def test_project_writes_latents_that_reproduce_the_reconstruction(tiny_run: Path, shared_data: Path, tmp_path: Path,
                                                                    capsys):
     out = tmp_path / "out"
@@ -57,6 +58,7 @@ def test_project_writes_latents_that_reproduce_the_reconstruction(tiny_run: Path
     assert not torch.equal(untuned, saved)
 
 
+@pytest.mark.slow
 def test_project_in_w_space_without_pti(tiny_run_uncond: Path, shared_data: Path, tmp_path: Path):
     out = tmp_path / "w"
     assert run_cli("project", str(shared_data / PHOTO), "--checkpoint", str(tiny_run_uncond), "--space", "w",
