@@ -1,7 +1,8 @@
 """`modiste project` as a function: photos -> W / W+ latents (+ pivotal tuning), files and scores.
 
-    results = project_photos(G, ["shirt.jpg"], ProjectOptions(space="w+", steps=300, pti=True))
-    written = write_projections(G, results, "out/")
+    options = ProjectOptions(space="w+", steps=300, pti=True, class_name="Shirts")
+    results = project_photos(G, ["shirt.jpg"], options, outdir="out/")
+    summary = write_projections(G, results, "out/", options)
 
 All photos are checked (readable, large enough, class known) and the output folder is checked
 before any optimisation; files are written only after every photo is done, each atomically.
@@ -40,6 +41,8 @@ VIDEO_FRAMES = 72  # frames of the search recorded per photo (plus the result he
 
 @dataclass(frozen=True)
 class ProjectOptions:
+    """Settings of `modiste project` (see its --help and docs/latent.md "Project" for each one)."""
+
     space: str = "w+"
     steps: int = 300
     init: str = "mean"
