@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from modiste.gan.demo import DEMO_SETTINGS
 from modiste.gan.training.progress import TrainingProgress
 
@@ -33,3 +35,17 @@ def test_a_run_without_a_time_limit_counts_images_towards_kimg():
     line = last_line(out)
     assert "1.00k/2.00k" in line and " 50%|" in line and "min" not in line
     bar.close()
+
+
+@pytest.mark.slow
+def test_train_with_max_minutes_shows_the_time_bar(tmp_path, shared_data, capsys):
+    from modiste.cli import main
+
+    try:
+        main(["train", "--data", str(shared_data / "fashion-mnist"), "--resolution", "16", "--preset", "tiny",
+              "--batch", "8", "--workers", "0", "--aug", "none", "--kimg", "0.016", "--snap", "0.016",
+              "--max-minutes", "10", "--outdir", str(tmp_path)])
+    except SystemExit as e:
+        assert e.code in (0, None)
+    err = capsys.readouterr().err
+    assert "/10.0 min" in err and "kimg=0.0" in err and "img/s" not in err
