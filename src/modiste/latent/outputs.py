@@ -43,7 +43,7 @@ def check_out_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise ModisteError(f"output folder {folder} is a file: pick a folder you can write to for --out")
+        raise ModisteError(f"output folder {folder} is a file, so it cannot be written: pick a folder for --out")
     if folder == out.absolute().parent:
         _check_writable_folder(folder, "output folder")
     elif not os.access(folder, os.W_OK | os.X_OK):
