@@ -185,3 +185,14 @@ def test_edit_reproduces_a_real_projection_with_its_pti_weights(tiny_run, tmp_pa
     reconstruction = np.asarray(Image.open(tmp_path / "proj" / "photo-reconstruction.png"))
     assert np.array_equal(result.images[0, 0].permute(1, 2, 0).numpy(), reconstruction)
     assert not np.array_equal(result.images[0, 1].permute(1, 2, 0).numpy(), reconstruction)
+
+
+def test_cli_edit_needs_exactly_one_input(tiny_run, tmp_path, capsys):
+    G = modiste.load_generator(tiny_run)
+    _directions(G, tmp_path / "dirs")
+    for extra in ([], ["--seeds", "1", "--latents", str(tmp_path / "dirs")]):
+        with pytest.raises(SystemExit) as e:
+            main(["edit", "--checkpoint", str(tiny_run), "--direction", f"{tmp_path / 'dirs'}:sleeves",
+                  "--outdir", str(tmp_path / "o"), "--quiet"] + extra)
+        assert e.value.code == 2 and "exactly one of --seeds" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
