@@ -65,7 +65,8 @@ def keyframe_frames(num_keys: int, frames: int, loop: bool) -> list[int]:
 
 
 def frame_schedule(num_keys: int, frames: int, loop: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """(from_key [F] long, to_key [F] long, t [F] float64 in [0, 1)) for every frame."""
+    """(from_key [F] long, to_key [F] long, t [F] float64 in [0, 1]) for every frame (t = 1 only on the
+    last frame of a walk that does not loop)."""
     keys = keyframe_frames(num_keys, frames, loop)
     ends = keys + ([frames] if loop else [])
     src, dst, ts = [], [], []
