@@ -88,6 +88,15 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(tiny_run, tmp_path, capsys
     assert not out.exists()
 
 
+def test_cli_unwritable_outdir(tiny_run, tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SystemExit) as e:
+        main(["mix", "--checkpoint", str(tiny_run), "--rows", "1", "--cols", "2", "--class", "Jeans",
+              "--outdir", str(tmp_path / "file" / "mix")])
+    assert e.value.code == 2 and "cannot be written" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
 def test_cli_class_on_unconditional_model(tiny_run_uncond, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["mix", "--checkpoint", str(tiny_run_uncond), "--rows", "1", "--cols", "2", "--class", "Jeans",
