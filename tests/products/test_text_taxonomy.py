@@ -107,6 +107,8 @@ def test_contradiction_check_flags_a_planted_mismatch(model):
     assert [(c.attribute, c.text_label, c.image_label) for c in found] == [("baseColour", "Red", "Black")]
     assert contradictions(prediction, {**image, "baseColour": "red"}, 0.5) == []  # case-insensitive agreement
     assert contradictions(prediction, image, min_probability=1.01) == []  # nothing is that confident
+    dark = lambda attribute, text, image: attribute != "baseColour" or {text, image} <= {"Red", "Black"}  # noqa: E731
+    assert contradictions(prediction, image, 0.5, same=dark) == []
     unsure = {"articleType": TextLabel("Jeans", 0.4), "baseColour": TextLabel(None, 0.9)}
     assert contradictions(unsure, image, 0.5) == []
 

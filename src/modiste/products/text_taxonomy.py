@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from safetensors import SafetensorError
@@ -208,10 +208,12 @@ def _image_label(value: Any) -> str | None:
 
 
 def contradictions(text_prediction: Mapping[str, TextLabel], image_tags: Mapping[str, Any], min_probability: float = 0.8,
-                   no_claim: Sequence[str] = (OTHER, "abstain")) -> list[Contradiction]:
+                   no_claim: Sequence[str] = (OTHER, "abstain"), same: Callable[[str, str, str], bool] | None = None) -> list[Contradiction]:
     """Attributes where the text's prediction (probability >= `min_probability`) names a label other
-    than the image's. Attributes the image has no tag for, or where either side makes no claim
-    (None, "other", "abstain"), are skipped. Labels compare case-insensitively."""
+    than the image's. `image_tags`: attribute -> label string, or a mapping/object with `label`
+    (the tagger's output). Attributes the image has no tag for, or where either side makes no
+    claim (None, "other", "abstain"), are skipped. Labels compare case-insensitively, or with
+    `same(attribute, text_label, image_label)` when given (e.g. to let "Navy Blue" match "Blue")."""
     found = []
     for name, predicted in text_prediction.items():
         image = _image_label(image_tags.get(name))
@@ -219,6 +221,7 @@ def contradictions(text_prediction: Mapping[str, TextLabel], image_tags: Mapping
             continue
         if predicted.label in no_claim or image in no_claim:
             continue
-        if predicted.label.casefold() != image.casefold():
+        agree = same(name, predicted.label, image) if same else predicted.label.casefold() == image.casefold()
+        if not agree:
             found.append(Contradiction(name, predicted.label, predicted.probability, image))
     return found
