@@ -26,19 +26,25 @@ from modiste.gan.training.loop import train
 from modiste.metrics import evaluate_generator
 
 
+def fid_of_run(run_dir: str | Path, args: argparse.Namespace, seed: int) -> float:
+    """FID of the run's EMA generator: `args.num` fakes drawn with `seed` against `args.num` reals."""
+    G = load_generator(run_dir)
+    metrics = evaluate_generator(G, args.data, metrics=[f"fid{args.num}"], num=args.num, device="cpu",
+                                 batch_size=50, progress=False, seed=seed, num_workers=0)
+    return round(float(next(iter(metrics.values()))), 3)
+
+
 def run_variant(variant: str, args: argparse.Namespace) -> dict:
     settings = {**DEMO_SETTINGS, "kimg": args.kimg, "snap": args.kimg, "workers": 0, "preset": args.preset}
     cfg = TrainConfig(**settings, data=args.data, arch="swagan", swagan_d=variant, seed=args.seed, device="cpu")
     start = time.time()
     run_dir = train(cfg, outdir=Path(args.outdir) / variant, progress=False)
     train_s = time.time() - start
-    G = load_generator(run_dir)
     start = time.time()
-    metrics = evaluate_generator(G, args.data, metrics=[f"fid{args.num}"], num=args.num, device="cpu",
-                                 batch_size=50, progress=False, seed=args.seed, num_workers=0)
+    fid = fid_of_run(run_dir, args, args.seed)
     return {"variant": variant, "preset": args.preset, "kimg": args.kimg, "seed": args.seed,
             "train_seconds": round(train_s, 1), "fid_seconds": round(time.time() - start, 1),
-            "fid_images_each_side": args.num, "fid": round(float(next(iter(metrics.values()))), 3),
+            "fid_images_each_side": args.num, "fid": fid,
             "run": str(run_dir)}
 
 
@@ -52,8 +58,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--variants", default="residual,paper")
     parser.add_argument("--outdir", default="/work/runs/swagan-d")
+    parser.add_argument("--evaluate", default=None, metavar="RUN",
+                        help="only compute FID of an existing run, once per --fid-seeds (sampling spread)")
+    parser.add_argument("--fid-seeds", default="1", help="fake-image seeds for --evaluate, comma-separated")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.evaluate:
+        for seed in (int(s) for s in args.fid_seeds.split(",")):
+            print(json.dumps({"run": args.evaluate, "fid_seed": seed, "fid_images_each_side": args.num,
+                              "fid": fid_of_run(args.evaluate, args, seed)}), flush=True)
+        return
     records = []
     for variant in args.variants.split(","):
         records.append(run_variant(variant, args))
