@@ -10,10 +10,11 @@ Two parts, printed as one JSON object:
    (example * 100000 + position) in place of token ids.
 2. `before` / `after`: `modiste text eval` figures (validation perplexity, adherence, attribute
    and word usage, contradiction rate, diversity, copying) of two models trained with the same
-   budget, sampled from the same validation contexts with the same seed.
+   budget, sampled from the same validation contexts with the same seeds (mean over `--seeds`).
 
     python benchmarks/text_context_adherence.py --run /work/runs/text-model \\
-        --before /work/runs/text-before/checkpoints/step-0000200 --after /work/runs/text-model/checkpoints/step-0000200
+        --before /work/runs/text-before/checkpoints/step-0000200 --after /work/runs/text-model/checkpoints/step-0000200 \\
+        --num-contexts 459 --seeds 0,1,2
 """
 
 from __future__ import annotations
@@ -73,13 +74,19 @@ def packing_report(run: Path, block: int | None) -> dict:
             "after_context_packing": context_stats(new_ids, new_labels, prefix_len)}
 
 
-def eval_report(model: str, n_contexts: int, seed: int) -> dict:
+def eval_report(model: str, n_contexts: int, seeds: list[int]) -> dict:
+    """`modiste text eval` figures per sampling seed and their mean over seeds."""
     from modiste.text.evaluate import evaluate_model
     from modiste.text.generate import SamplingOptions
 
-    report = evaluate_model(model, n_contexts=n_contexts, opts=SamplingOptions(seed=seed), device="cpu")
-    report.pop("samples")
-    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in report.items()}
+    runs = []
+    for seed in seeds:
+        report = evaluate_model(model, n_contexts=n_contexts, opts=SamplingOptions(seed=seed), device="cpu")
+        report.pop("samples")
+        runs.append({k: (round(v, 4) if isinstance(v, float) else v) for k, v in report.items()})
+    numeric = [k for k, v in runs[0].items() if isinstance(v, (int, float))]
+    mean = {k: round(sum(r[k] for r in runs) / len(runs), 4) for k in numeric}
+    return {"model": model, "seeds": seeds, "mean": mean, "per_seed": runs}
 
 
 def main() -> None:
@@ -89,13 +96,13 @@ def main() -> None:
     parser.add_argument("--before", default=None, help="Model trained with the old packing.")
     parser.add_argument("--after", default=None, help="Model trained with context packing, same budget.")
     parser.add_argument("--num-contexts", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default="0", help="Comma-separated sampling seeds; figures are averaged over them.")
     args = parser.parse_args()
     torch.set_num_threads(1)
     result = {"benchmark": "text_context_adherence", "packing": packing_report(args.run, args.block)}
     for name in ("before", "after"):
         if getattr(args, name):
-            result[name] = eval_report(getattr(args, name), args.num_contexts, args.seed)
+            result[name] = eval_report(getattr(args, name), args.num_contexts, [int(x) for x in args.seeds.split(",")])
             print(json.dumps({name: result[name]}), flush=True)  # partial result, in case the second is interrupted
     print(json.dumps(result, indent=1))
 

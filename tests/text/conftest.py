@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from modiste.text.train import TrainConfig, train
+from modiste.text.train import train
+from text_fixtures import tiny_config  # a uniquely named module: `conftest` is ambiguous across test folders
 
 
 @pytest.fixture(scope="session")
@@ -17,14 +18,6 @@ def myntra(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def gpt2_tokenizer_dir(shared_data: Path) -> Path:
     return shared_data / "gpt2-tokenizer"
-
-
-def tiny_config(corpus: Path, out: Path, **overrides) -> TrainConfig:
-    settings = dict(corpus=str(corpus), out=str(out), text_column="Description", context_columns=("Product_Name",),
-                    base="scratch-tiny", max_steps=12, eval_every=6, eval_examples=32, max_records=300, batch_size=8,
-                    block_size=64, warmup_steps=3, lr=3e-3, progress=False, device="cpu")
-    settings.update(overrides)
-    return TrainConfig(**settings)
 
 
 @pytest.fixture(scope="session")

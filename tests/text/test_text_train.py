@@ -9,7 +9,7 @@ from modiste.errors import ModisteError
 from modiste.text.checkpoint import checkpoint_dirs
 from modiste.text.train import TrainConfig, lr_factor, train
 
-from conftest import tiny_config
+from text_fixtures import tiny_config
 
 
 def test_tiny_model_lowers_its_loss(tiny_run):

@@ -31,7 +31,7 @@ def text() -> None:
 @click.option("--batch-size", type=int, default=16, show_default=True, help="Rows per device and micro-step.")
 @click.option("--grad-accum", type=int, default=1, show_default=True)
 @click.option("--block-size", type=int, default=None, help="Tokens per row (default: the model window).")
-@click.option("--packing/--padding", default=True, show_default=True, help="Pack descriptions into full windows, or pad one per row with an attention mask.")
+@click.option("--packing/--padding", default=True, show_default=True, help="Pack whole descriptions, each after its context, into windows; or pad one per row with an attention mask.")
 @click.option("--mask-prefix/--no-mask-prefix", default=True, show_default=True, help="No loss on the context prefix.")
 @click.option("--lr", type=float, default=None, help="Peak learning rate (default 1e-3 from scratch, 5e-5 fine-tuning).")
 @click.option("--warmup-steps", type=int, default=100, show_default=True)
