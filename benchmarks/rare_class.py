@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
 
     import modiste
+    from modiste.errors import ModisteError
     from modiste.gan.images import save_png
     from modiste.latent.labelled_grid import labelled_grid
     from modiste.latent.synthesis_quality import (
@@ -93,10 +94,16 @@ def main(argv: list[str] | None = None) -> None:
             expected = results["conditional"]["in_class_rate"] * args.max_samples
             n = min(args.n, max(2, int(0.7 * expected)))
         t0 = time.time()
-        result = synthesize(G, cls, n, method, out / label.split()[0].lower(), args.truncation,
-                            scorer=scorer if method == "filter" else None,
-                            scorer_name="nearest class mean of Inception features", max_samples=args.max_samples,
-                            attribute="articleType")
+        try:
+            result = synthesize(G, cls, n, method, out / label.split()[0].lower(), args.truncation,
+                                scorer=scorer if method == "filter" else None,
+                                scorer_name="nearest class mean of Inception features", max_samples=args.max_samples,
+                                attribute="articleType")
+        except ModisteError as e:  # the filter found too few: that is the figure
+            results[label] = {"n": n, "error": str(e), "seconds": round(time.time() - t0, 1)}
+            rows[label] = torch.full((10, 3, G.cfg.height, G.cfg.width), 255, dtype=torch.uint8)
+            print(json.dumps({label: results[label]}), file=sys.stderr, flush=True)
+            continue
         figures = synthesis_report(featurize(result.images), reals, args.class_name, scorer)
         results[label] = {"n": n, "yield": round(result.yield_rate, 4), "sampled": result.manifest["sampled"],
                           "seconds": round(time.time() - t0, 1),
