@@ -78,6 +78,9 @@ def test_cli_synthesize_with_report(tiny_run, tmp_path, capsys):
     report = json.loads((tmp_path / "d" / "report.json").read_text())
     assert report["real_images"] == 2 and report["fake_images"] == 3 and report["yield"] == 1.0
     assert report["kid_mean"] > 0 and report["diversity"] > 0 and 0 <= report["in_class_rate"] <= 1
+    top = report["scorer_top_classes"]
+    assert set(top) <= {"Tshirts", "Dresses", "Jeans"} and 0 < sum(top.values()) <= 1 + 1e-9
+    assert report["in_class_rate"] == top.get("Dresses", 0.0)
     assert len(list((tmp_path / "d" / "images" / "Dresses").glob("*.png"))) == 3
     assert "wrote report" in capsys.readouterr().out
 

@@ -159,7 +159,8 @@ def synthesis_report(fake: torch.Tensor, reals: ClassFeatures, target: str,
 
     Returns {"kid_mean", "kid_std" (over subsets; NaN when the set is too small for a spread),
     "real_images" (of the class), "diversity" (mean pairwise feature distance), "real_diversity",
-    "in_class_rate" (share the scorer puts in the class, when given)}.
+    "in_class_rate" (share the scorer puts in the class, when given), "scorer_top_classes" (the
+    three classes the scorer assigns most often, with their shares: where the samples went)}.
     """
     from modiste.metrics import kernel_inception_distance
 
@@ -173,4 +174,7 @@ def synthesis_report(fake: torch.Tensor, reals: ClassFeatures, target: str,
            "diversity": mean_pairwise_distance(fake), "real_diversity": mean_pairwise_distance(real)}
     if scorer is not None:
         out["in_class_rate"] = float(scorer.in_class(fake).float().mean())
+        names, counts = np.unique(scorer.predict(fake), return_counts=True)
+        top = np.argsort(-counts, kind="stable")[:3]
+        out["scorer_top_classes"] = {str(names[i]): float(counts[i] / len(fake)) for i in top}
     return out
