@@ -78,8 +78,10 @@ def description_category(text_labels: dict[str, Any], tags: ImageTags, attribute
     label = getattr(text, "label", None)
     probability = float(getattr(text, "probability", 0.0))
     details = {"text": label, "text_probability": round(probability, 4), "image": image, "agrees": label == image}
-    if image is None:
-        return CheckResult("description_category", True, f"undetermined: the image's {attribute} is unknown", details)
+    if image is None or image == "other":
+        return CheckResult("description_category", True, f"undetermined: the image's {attribute} is "
+                                                         f"{'unknown' if image is None else 'a rare class (other)'}",
+                           details)
     if label is None or label == "other" or probability < min_probability:
         return CheckResult("description_category", True, "undetermined: the text classifier cannot place the "
                                                           f"description (best {label}, p={probability:.2f})", details)

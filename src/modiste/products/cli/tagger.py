@@ -24,6 +24,7 @@ TRAIN_HELP = {
     "class_weight": "Class imbalance: balanced | sqrt | none.",
     "l2": "L2 penalty on the head weights.",
     "epochs": "Epochs of MLP heads.",
+    "max_iter": "L-BFGS iterations of logistic-regression heads.",
     "target_precision": "Abstain below the confidence at which validation precision reaches this.",
     "colour_features": "Append a garment CIELAB colour histogram (144 bins) to the Inception features.",
     "seed": "Random seed of the split and heads.",

@@ -65,7 +65,7 @@ def _weighted_ce(logits: torch.Tensor, y: torch.Tensor, weights: torch.Tensor) -
 
 
 def train_head(features: torch.Tensor, targets: np.ndarray, num_classes: int, *, hidden: int = 0,
-               class_weight: str = "balanced", l2: float = 1e-3, epochs: int = 30, max_iter: int = 200,
+               class_weight: str = "balanced", l2: float = 1e-3, epochs: int = 30, max_iter: int = 100,
                seed: int = 0) -> AttributeHead:
     """Fit one head. features float32 [N, D]; targets int64 [N] in [0, num_classes) or -1 (ignored).
 
@@ -84,36 +84,38 @@ def train_head(features: torch.Tensor, targets: np.ndarray, num_classes: int, *,
     head.std.copy_(x.std(0).clamp_min(1e-6))
     weights = class_weights(targets[keep], num_classes, class_weight)
     penalised = [m.weight for m in head.net if isinstance(m, nn.Linear)]
+    z = (x - head.mean) / head.std  # standardised once: the optimiser then trains head.net on z
     if hidden == 0:
-        _fit_lbfgs(head, x, y, weights, penalised, l2, max_iter)
+        _fit_lbfgs(head.net, z, y, weights, penalised, l2, max_iter)
     else:
-        _fit_adamw(head, x, y, weights, penalised, l2, epochs, seed)
+        _fit_adamw(head.net, z, y, weights, penalised, l2, epochs, seed)
     return head.eval()
 
 
-def _fit_lbfgs(head, x, y, weights, penalised, l2, max_iter) -> None:
-    opt = torch.optim.LBFGS(head.parameters(), lr=1.0, max_iter=max_iter, history_size=20,
+def _fit_lbfgs(net: nn.Module, z, y, weights, penalised, l2, max_iter) -> None:
+    opt = torch.optim.LBFGS(net.parameters(), lr=1.0, max_iter=max_iter, history_size=20,
                             line_search_fn="strong_wolfe", tolerance_grad=1e-6, tolerance_change=1e-9)
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
-        loss = _weighted_ce(head(x), y, weights) + 0.5 * l2 * sum((w ** 2).sum() for w in penalised)
+        loss = _weighted_ce(net(z), y, weights) + 0.5 * l2 * sum((w ** 2).sum() for w in penalised)
         loss.backward()
         return loss
 
-    head.train()
+    net.train()
     opt.step(closure)
 
 
-def _fit_adamw(head, x, y, weights, penalised, l2, epochs, seed, batch: int = 256, lr: float = 1e-3) -> None:
-    opt = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=0.0)
+def _fit_adamw(net: nn.Module, z, y, weights, penalised, l2, epochs, seed, batch: int = 256,
+               lr: float = 1e-3) -> None:
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.0)
     gen = torch.Generator().manual_seed(seed)
-    steps = epochs * math.ceil(len(x) / batch)
+    steps = epochs * math.ceil(len(z) / batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    head.train()
+    net.train()
     for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=gen).split(batch):
-            loss = _weighted_ce(head(x[idx]), y[idx], weights) + 0.5 * l2 * sum((w ** 2).sum() for w in penalised)
+        for idx in torch.randperm(len(z), generator=gen).split(batch):
+            loss = _weighted_ce(net(z[idx]), y[idx], weights) + 0.5 * l2 * sum((w ** 2).sum() for w in penalised)
             opt.zero_grad()
             loss.backward()
             opt.step()

@@ -52,6 +52,7 @@ class TaggerConfig:
     class_weight: str = "balanced"
     l2: float = 1e-3
     epochs: int = 30
+    max_iter: int = 100
     target_precision: float = 0.9
     colour_features: bool = False
     seed: int = 0
@@ -149,7 +150,7 @@ def fit_heads(x: torch.Tensor, labels: dict[str, AttributeLabels], split: Split,
         start = time.perf_counter()
         head = train_head(x[torch.from_numpy(split.train)], lab.targets[split.train], len(lab.classes),
                           hidden=cfg.hidden, class_weight=cfg.class_weight, l2=cfg.l2, epochs=cfg.epochs,
-                          seed=cfg.seed)
+                          max_iter=cfg.max_iter, seed=cfg.seed)
         seconds = time.perf_counter() - start
         val_y = lab.targets[split.val]
         seen = val_y >= 0
