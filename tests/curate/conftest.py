@@ -11,10 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import curation_cases  # noqa: E402
 
-from modiste.data.curate import CurationConfig  # noqa: E402
 
-# Studio shots are 224 px; tiny cases are 64-150 px. Every other threshold is the default.
-TEST_CONFIG = CurationConfig(min_side=200)
+from curate_settings import TEST_CONFIG  # noqa: E402,F401  (re-exported for the fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import curation_cases
-from conftest import TEST_CONFIG
+from curate_settings import TEST_CONFIG
 
 from modiste.data.curate import CurationConfig
 from modiste.data.curate.filters import score_image

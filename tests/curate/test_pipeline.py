@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 import curation_cases
-from conftest import TEST_CONFIG
+from curate_settings import TEST_CONFIG
 
 from modiste.data.curate import CurationConfig, curate
 from modiste.data.curate.decisions import COLUMNS

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_CLASSES
 from PIL import Image
 
 import modiste
@@ -21,6 +20,9 @@ from modiste.gan.training.init_from import copy_class_columns, initialise_from, 
 
 TINY = ["--resolution", "16", "--aspect", "2:3", "--preset", "tiny", "--batch", "8", "--workers", "0", "--quiet",
         "--aug", "none"]
+
+
+TINY_CLASSES = ["Tshirts", "Dresses", "Jeans"]  # the classes of tests/conftest.py's tiny runs
 
 
 def run_cli(*args: str) -> int:

@@ -11,25 +11,10 @@ import torch
 from PIL import Image
 
 from modiste.products.tagger.features import DatasetFeatures
+from product_images import swatch  # noqa: F401  (used by the fixtures below)
 
 COLOURS = {"Red": (200, 30, 40), "Navy Blue": (25, 35, 75), "Black": (20, 20, 20)}
 TYPES = ["Tshirts", "Dresses", "Jeans"]
-
-
-def swatch(colour, shape: str, size=(32, 32), bg=(255, 255, 255)) -> np.ndarray:
-    """A plain garment on a studio background: a square (Tshirts), a triangle (Dresses) or bars (Jeans)."""
-    w, h = size
-    img = np.full((h, w, 3), bg, dtype=np.uint8)
-    if shape == "Tshirts":
-        img[8:24, 8:24] = colour
-    elif shape == "Dresses":
-        for r in range(6, 28):
-            half = (r - 6) // 2 + 2
-            img[r, 16 - half:16 + half] = colour
-    else:
-        img[6:28, 9:14] = colour
-        img[6:28, 18:23] = colour
-    return img
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from modiste.products.tagging import ImageTags, Tag
 from modiste.products.text_taxonomy import TextLabel
 from modiste.text.prompts import PromptTemplate
 
-from conftest import swatch
+from product_images import swatch
 
 
 @pytest.mark.parametrize("rgb, name, base", [
