@@ -45,7 +45,8 @@ def confusion_image(ev: HeadEvaluation) -> Image.Image:
             box = (margin + j * CELL, margin + i * CELL, margin + (j + 1) * CELL - 1, margin + (i + 1) * CELL - 1)
             draw.rectangle(box, fill=colour, outline=(220, 220, 220))
             if ev.confusion[i, j]:
-                draw.text((box[0] + 2, box[1] + 5), str(int(ev.confusion[i, j]))[:3], fill="black", font=font)
+                ink = "white" if shade < 128 else "black"  # readable on dark cells
+                draw.text((box[0] + 2, box[1] + 5), str(int(ev.confusion[i, j]))[:3], fill=ink, font=font)
     return img
 
 
