@@ -19,6 +19,7 @@ from modiste.gan.networks.config import ASPECTS, PRESETS, NetworkConfig, parse_a
 
 AUGMENTS = AUGMENT_KINDS  # one list: the augmentation package's
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+REG_PRECISIONS = ("fp32", "auto")  # of the R1 and path-length passes (issue 15)
 PARALLELS = ("ddp", "dp")
 
 
@@ -71,6 +72,8 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "auto"  # auto = bf16 on GPUs that support it, else fp16 on GPU; fp32 on CPU
     compile: bool = False
+    reg_precision: str = "fp32"  # auto = the R1/path-length passes under --precision's bf16 autocast
+    channels_last: bool = False  # G, D and the reals in channels-last memory format (tensor cores)
     workers: int = 2
     parallel: str = "ddp"  # ddp | dp (DataParallel, only for the DP-vs-DDP benchmark)
     sync_bn: bool = False
@@ -97,6 +100,8 @@ class TrainConfig:
             raise ModisteError(f"unknown --aug {self.aug!r}: use one of {', '.join(AUGMENTS)}")
         if self.precision not in PRECISIONS:
             raise ModisteError(f"unknown --precision {self.precision!r}: use one of {', '.join(PRECISIONS)}")
+        if self.reg_precision not in REG_PRECISIONS:
+            raise ModisteError(f"unknown --reg-precision {self.reg_precision!r}: use one of {', '.join(REG_PRECISIONS)}")
         if self.mode not in FIT_MODES:
             raise ModisteError(f"unknown --mode {self.mode!r}: use {' or '.join(FIT_MODES)}")
         if self.parallel not in PARALLELS:

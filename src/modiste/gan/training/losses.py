@@ -147,8 +147,9 @@ class PathLengthRegularizer(nn.Module):
         if not ws.requires_grad:
             raise ModisteError("path-length regularisation needs ws that require grad: synthesise the images from ws inside the autograd graph")
         h, w = images.shape[-2:]
-        noise = torch.randn(images.shape, generator=generator, device=images.device, dtype=images.dtype) / math.sqrt(h * w)
-        (grads,) = torch.autograd.grad(outputs=(images * noise).sum(), inputs=ws, create_graph=True)
+        # noise and the image-noise product in fp32 even when G ran under autocast (issue 15)
+        noise = torch.randn(images.shape, generator=generator, device=images.device, dtype=torch.float32) / math.sqrt(h * w)
+        (grads,) = torch.autograd.grad(outputs=(images.float() * noise).sum(), inputs=ws, create_graph=True)
         return grads.float().square().sum(dim=2).mean(dim=1).sqrt()
 
     def forward(self, images: torch.Tensor, ws: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

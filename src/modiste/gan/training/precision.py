@@ -37,3 +37,21 @@ def resolve_precision(requested: str, device: torch.device) -> Precision:
     if requested == "fp16" and device.type != "cuda":
         raise ModisteError("--precision fp16 needs a CUDA GPU: use fp32 (or bf16) on CPU")
     return Precision(requested, device.type)
+
+
+def resolve_reg_precision(requested: str, main: Precision) -> Precision:
+    """Autocast policy of the R1 and path-length passes (issue 15).
+
+    ``fp32`` (the default) runs them in full precision, as before. ``auto`` runs their forward and
+    double backward under the main passes' autocast when that is bf16, and in fp32 otherwise: bf16
+    has fp32's exponent range, while fp16 would need a loss scale inside ``autograd.grad`` (the
+    gradient that the penalty squares can underflow), which these passes do not have. Either way
+    the penalties' reductions (sum of squared gradients, the path-length mean and its EMA) are
+    computed in fp32 by ``losses.r1_penalty`` / ``PathLengthRegularizer``.
+    Raises ModisteError for an unknown ``requested``.
+    """
+    if requested == "fp32":
+        return Precision("fp32", main.device_type)
+    if requested == "auto":
+        return main if main.name == "bf16" else Precision("fp32", main.device_type)
+    raise ModisteError(f"unknown --reg-precision {requested!r}: use fp32 or auto")

@@ -37,7 +37,7 @@ from modiste.gan.training.losses import (
 )
 from modiste.gan.networks.config import NetworkConfig
 from modiste.gan.networks import build_discriminator, build_generator
-from modiste.gan.training.precision import resolve_precision
+from modiste.gan.training.precision import resolve_precision, resolve_reg_precision
 from modiste.gan.training.state_io import flatten_optimizer, unflatten_optimizer
 from modiste.gan.training.config import TrainConfig
 from modiste.gan.training.forward import GeneratorTrainingForward
@@ -51,8 +51,9 @@ class GANTrainer:
         device = ctx.device
         if device.type == "cuda":  # shapes never change during training: let cuDNN pick the fastest kernels
             torch.backends.cudnn.benchmark = True
-        self.G = build_generator(net).to(device).train()
-        self.D = build_discriminator(net).to(device).train()
+        self.memory_format = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        self.G = build_generator(net).to(device, memory_format=self.memory_format).train()
+        self.D = build_discriminator(net).to(device, memory_format=self.memory_format).train()
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         if cfg.sync_bn:  # our networks have no BatchNorm; this serves models that add some
             self.G = nn.SyncBatchNorm.convert_sync_batchnorm(self.G)
@@ -62,6 +63,7 @@ class GANTrainer:
                                    ada_kimg=cfg.ada_kimg) if cfg.aug == "ada" else None)
         self.pl_reg = PathLengthRegularizer(weight=cfg.pl_weight).to(device)
         self.precision = resolve_precision(cfg.precision, device)
+        self.reg_precision = resolve_reg_precision(cfg.reg_precision, self.precision)
         self.scaler_G = self.precision.grad_scaler()
         self.scaler_D = self.precision.grad_scaler()
 
@@ -133,6 +135,7 @@ class GANTrainer:
         device = self.ctx.device
         real = images.to(device, non_blocking=True)
         real = to_model_range(real) if real.dtype == torch.uint8 else real.float()
+        real = real.contiguous(memory_format=self.memory_format)
         if self.cfg.xflip:
             flip = torch.rand(real.shape[0], 1, 1, 1, device=device) < 0.5
             real = torch.where(flip, real.flip(3), real)
@@ -172,9 +175,9 @@ class GANTrainer:
         n_pl = self.pl_reg.shrunk_batch(n)  # path length on a half batch, as in StyleGAN2
         parts = self._micro_batches(torch.randn(n_pl, self.G.z_dim, device=self.ctx.device), self._sample_c(c_real, n_pl))
         for i, (z, c) in enumerate(parts):
-            with self._no_sync(self.G_forward, i == len(parts) - 1):
+            with self._no_sync(self.G_forward, i == len(parts) - 1), self.reg_precision.autocast():
                 fake, ws = self.G_forward(z, c, update_w_avg=True, return_ws=True)
-                penalty = self.pl_reg(fake, ws)  # already x pl_weight
+                penalty = self.pl_reg(fake, ws)  # already x pl_weight; reduced in fp32
                 # `fake[:, 0, 0, 0] * 0` keeps every generator parameter in the graph for DDP
                 loss = penalty * cfg.pl_interval + fake[:, 0, 0, 0].mean() * 0
             loss.div(len(parts)).backward()
@@ -212,9 +215,9 @@ class GANTrainer:
         parts = self._micro_batches(real, c_real)
         for i, (x, c) in enumerate(parts):
             x = x.detach().requires_grad_(True)
-            with self._no_sync(self.D_forward, i == len(parts) - 1):
+            with self._no_sync(self.D_forward, i == len(parts) - 1), self.reg_precision.autocast():
                 logits = self.D_forward(self.augment(x), c)
-                penalty = r1_penalty(x, logits)
+                penalty = r1_penalty(x, logits)  # gradient w.r.t. the fp32 reals, reduced in fp32
                 loss = penalty.mean() * (cfg.r1_gamma / 2) * cfg.r1_interval + logits.mean() * 0
             loss.div(len(parts)).backward()
             self._record("loss/r1_penalty", penalty)
