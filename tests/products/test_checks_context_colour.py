@@ -109,3 +109,20 @@ def test_description_category_check():
     unsure = description_category({"articleType": TextLabel("Jeans", 0.3)}, image)
     assert unsure.passed and unsure.reason.startswith("undetermined")
     assert description_category({"articleType": TextLabel(None, 0.0)}, image).passed
+
+
+def test_read_image_shows_photos_as_viewers_do(tmp_path):
+    """A phone photo stored sideways with EXIF orientation 6 is tagged upright (top half dark)."""
+    from PIL import Image
+
+    from modiste.products.tagging import read_image
+
+    upright = np.zeros((96, 48, 3), dtype=np.uint8)
+    upright[48:] = 255  # top half black, bottom half white
+    stored = Image.fromarray(upright).transpose(Image.Transpose.ROTATE_90)  # 96 wide x 48 high on disk
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to view
+    stored.save(tmp_path / "phone.jpg", exif=exif.tobytes(), quality=95)
+    image = read_image(tmp_path / "phone.jpg")
+    assert tuple(image.shape) == (3, 96, 48)
+    assert image[:, :40].float().mean() < 20 and image[:, 56:].float().mean() > 235

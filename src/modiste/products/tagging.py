@@ -18,7 +18,6 @@ from typing import Any, Iterable
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 
 from modiste.data.storage import IMAGE_EXTENSIONS
 from modiste.errors import ModisteError
@@ -136,15 +135,16 @@ def image_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 def read_image(path: str | os.PathLike) -> torch.Tensor:
-    """uint8 [3, H, W] RGB of an image file (alpha composited onto white). Raises ModisteError if unreadable."""
+    """uint8 [3, H, W] RGB of an image file as a viewer shows it (modiste.data.image_file: EXIF
+    orientation, ICC profile to sRGB, transparency on white, first frame of an animation).
+
+    Raises ModisteError if the file is missing or unreadable.
+    """
+    from modiste.data.image_file import UnreadableImage, open_image
+
     try:
-        with Image.open(path) as img:
-            img.load()
-            if img.mode in ("RGBA", "LA", "P"):
-                rgba = img.convert("RGBA")
-                canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                img = Image.alpha_composite(canvas, rgba)
-            arr = np.asarray(img.convert("RGB"))
-    except (OSError, UnidentifiedImageError) as e:
-        raise ModisteError(f"cannot read image '{path}' ({type(e).__name__}): pass a .jpg/.png/.webp file") from None
+        opened = open_image(Path(path).read_bytes())
+    except (OSError, UnreadableImage) as e:
+        raise ModisteError(f"cannot read image '{path}' ({e}): pass a .jpg/.png/.webp file") from None
+    arr = np.asarray(opened.image.convert("RGB"))
     return torch.from_numpy(arr.copy()).permute(2, 0, 1)
