@@ -11,7 +11,7 @@ from modiste.data.transforms import MODES as FIT_MODES
 from modiste.errors import ModisteError
 from modiste.gan.networks.config import ARCHS, ASPECTS, PRESETS, SWAGAN_DISCRIMINATORS
 from modiste.gan.networks.modulated_conv import NOISE_MODES
-from modiste.gan.training.config import AUGMENTS, PARALLELS, PRECISIONS, TrainConfig
+from modiste.gan.training.config import AUGMENTS, PARALLELS, PRECISIONS, REG_PRECISIONS, TrainConfig
 
 TRAIN_HELP = {
     "data": "Training images: a folder (recursive jpg/png/webp), a .zip, a Fashion-MNIST folder or a prepared dataset.",
@@ -55,6 +55,8 @@ TRAIN_HELP = {
     "device": "auto = CUDA when present, else CPU.",
     "precision": "Mixed precision on GPU (auto = bf16 where supported, else fp16); fp32 on CPU.",
     "compile": "torch.compile the networks' main passes.",
+    "reg_precision": "R1/path-length passes: fp32, or auto = under --precision's autocast when it is bf16 (penalties reduced in fp32).",
+    "channels_last": "G, D and the reals in channels-last memory format (faster convolutions on tensor-core GPUs).",
     "workers": "Data loader worker processes per training process.",
     "parallel": "ddp, or dp (DataParallel; only for the DP-vs-DDP benchmark).",
     "sync_bn": "Convert BatchNorm layers to SyncBatchNorm (for models that have them).",
@@ -68,6 +70,7 @@ TRAIN_HELP = {
 # The values each choice option accepts, from the constants that validate them (one source of truth).
 TRAIN_CHOICES = {"mode": FIT_MODES, "aspect": ASPECTS, "preset": PRESETS, "arch": ARCHS,
                  "swagan_d": SWAGAN_DISCRIMINATORS, "aug": AUGMENTS, "precision": PRECISIONS,
+                 "reg_precision": REG_PRECISIONS,
                  "parallel": PARALLELS, "device": DEVICE}
 
 
