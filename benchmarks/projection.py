@@ -107,6 +107,38 @@ def sweep(G, paths: list[Path], classes: list[str] | None, steps: int, perceptua
     return out
 
 
+def retune(G, out: Path, skip: int, count: int, steps: int, lr: float | None, perceptual) -> dict:
+    """Pivotal tuning again, with `steps`, from the W+ pivots and noise maps a `--parts real` run saved."""
+    from safetensors.torch import load_file
+
+    from modiste.latent import load_latents
+    from modiste.latent.projection.losses import reconstruction_scores
+    from modiste.latent.projection.noise import NOISE_BUFFER
+    from modiste.latent.projection.projector import w_spread
+    from modiste.latent.projection.pti import PTIConfig, pivotal_tuning
+    from modiste.latent.projection.targets import load_photo
+
+    entries = json.loads((out / "projection.json").read_text())["photos"][skip:skip + count]
+    cfg = PTIConfig(steps=steps, **({"lr": lr} if lr else {}))
+    rows = []
+    for entry in entries:
+        latents = load_latents(out / entry["latents"], G)
+        saved = load_file(str(out / latents.meta["pti_weights"]))
+        noise = {k[: -len(NOISE_BUFFER) - 1]: v for k, v in saved.items() if k.endswith(NOISE_BUFFER)}
+        c = torch.tensor([G.cfg.class_names.index(latents.classes[0])]) if latents.classes[0] else None
+        target = load_photo(entry["photo"], (G.cfg.width, G.cfg.height), latents.meta["fit_mode"]).image[None]
+        t0 = time.perf_counter()
+        tuned = pivotal_tuning(G, latents.latents, target, perceptual, cfg, w_spread(G, c), noise, c)
+        with torch.no_grad():
+            image = tuned.G.synthesis(latents.latents, noise_mode="const")
+        after = reconstruction_scores(perceptual, image, target)[0]
+        rows.append({"photo": entry["photo"], "before": entry["scores"], "after": after,
+                     "gain_db": round(after["psnr_db"] - entry["scores"]["psnr_db"], 3),
+                     "seconds": round(time.perf_counter() - t0, 2)})
+        print(json.dumps(rows[-1]), flush=True)
+    return {"steps": steps, "lr": cfg.lr, "photos": rows}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True)
@@ -121,6 +153,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--parts", default="own,real", help="own, real (with the figure), or both.")
     ap.add_argument("--pti-lr", type=float, default=None, help="Pivotal tuning learning rate [default: the API's].")
+    ap.add_argument("--skip", type=int, default=0, help="--parts pti: start at this photo of the saved run.")
     ap.add_argument("--sweep", type=int, default=0, help="Instead: compare loss settings on this many real photos.")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -149,6 +182,11 @@ def main() -> None:
         return
 
     parts = {p.strip() for p in args.parts.split(",")}
+    if "pti" in parts:  # re-tune from the pivots a --parts real run saved in --out (photos --skip .. --skip+--real)
+        report["pti_from_saved_pivots"] = retune(G, Path(args.out), args.skip, args.real, args.pti_steps,
+                                                 args.pti_lr, perceptual)
+        print(json.dumps(report))
+        return
     if "own" in parts:
         own = own_samples(G, args.own, args.steps, list(CC0_CLASSES.values()), perceptual, ProjectOptions)
         targets_u8, recon_u8 = own.pop("_images")
