@@ -48,6 +48,8 @@ def _dataset_kwargs(resolution: int | None, aspect: str | None, fit: str | None,
 @click.option("--batch-size", type=int, default=64, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--truncation", type=float, default=1.0, show_default=True, help="Truncation psi for sampling.")
+@click.option("--truncation-center", type=click.Choice(["class", "global"]), default=None,
+              help="Truncate towards each class's mean W or the global mean [default: class for conditional models].")
 @click.option("--resize", "resize_mode", type=click.Choice(["clean", "legacy"]), default="clean", show_default=True,
               help="clean = clean-fid's PIL bicubic; legacy = pytorch-fid's bilinear.")
 @click.option("--inception-weights", type=click.Path(), default=None,
@@ -64,8 +66,8 @@ def _dataset_kwargs(resolution: int | None, aspect: str | None, fit: str | None,
               help="Fashion-MNIST split.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the latents.")
 @click.option("--workers", type=int, default=2, show_default=True, help="Image-decoding processes.")
-def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device, truncation, resize_mode,
-            inception_weights, cache_dir, no_cache, json_path, resolution, aspect, fit, labels, label_field, split,
+def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device, truncation, truncation_center,
+            resize_mode, inception_weights, cache_dir, no_cache, json_path, resolution, aspect, fit, labels, label_field, split,
             seed, workers) -> None:
     from modiste.distributed import init_distributed, shutdown_distributed
     from modiste.metrics.evaluate import DEFAULT_NUM, evaluate_folders_counted, evaluate_generator
@@ -88,8 +90,8 @@ def metrics(checkpoint, data, real, fake, metric_names, num, batch_size, device,
             from modiste import load_generator
 
             G = load_generator(checkpoint, ctx.device)
-            results = evaluate_generator(G, data, truncation_psi=truncation, num=num or DEFAULT_NUM, seed=seed,
-                                         **common)
+            results = evaluate_generator(G, data, truncation_psi=truncation, truncation_center=truncation_center,
+                                         num=num or DEFAULT_NUM, seed=seed, **common)
         else:
             results, accounts = evaluate_folders_counted(real, fake, num=num, **common)
     finally:

@@ -158,6 +158,7 @@ def evaluate_generator(
     use_cache: bool = True,
     seed: int = 0,
     num_workers: int = 2,
+    truncation_center: str | None = None,
 ) -> dict[str, float]:
     """FID/KID/PR of `G`'s samples against `real` (a data path/URL or an ImageDataset).
 
@@ -181,7 +182,7 @@ def evaluate_generator(
     fake_feats, fake_labels = generator_features(
         G, num_fakes, extractor, batch_size, truncation_psi,
         real_labels=real_labels if conditional and getattr(dataset, "class_names", []) else None,
-        seed=seed, progress=progress,
+        seed=seed, progress=progress, truncation_center=truncation_center,
     )
     class_names = list(getattr(dataset, "class_names", [])) if conditional else []
     results = compute_metrics(specs, real_feats, fake_feats, real_labels, fake_labels, class_names,

@@ -124,8 +124,13 @@ def generator_features(
     real_labels: torch.Tensor | None = None,
     seed: int = 0,
     progress: bool = True,
+    truncation_center: str | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(features [num, 2048], classes [num]) of `num` generator samples, never written to disk."""
+    """(features [num, 2048], classes [num]) of `num` generator samples, never written to disk.
+
+    With psi != 1, samples are truncated towards `truncation_center` ("class": each class's mean W,
+    the default for conditional generators; "global": the overall mean W; see modiste.latent.truncation).
+    """
     rank, world = _dist_info()
     device = next((p.device for p in G.parameters()), extractor.device)
     z_all, classes = sample_inputs(num, int(G.z_dim), int(getattr(G, "c_dim", 0)), real_labels, seed)
@@ -138,7 +143,13 @@ def generator_features(
                 end = min(begin + batch_size, part.stop)
                 z = z_all[begin:end].to(device)
                 c = None if classes is None else classes[begin:end].to(device)
-                images = G(z, c, truncation_psi=truncation_psi, noise_mode="random")
+                if truncation_psi == 1.0:
+                    images = G(z, c, noise_mode="random")
+                else:
+                    from modiste.latent.truncation import map_to_ws
+
+                    ws = map_to_ws(G, z, c, truncation_psi, truncation_center)
+                    images = G.synthesis(ws, noise_mode="random")
                 feats.append(extractor(quantize(images)))
                 bar.update((end - begin) * world)
     mine = torch.cat(feats) if feats else torch.zeros((0, extractor.dim))
