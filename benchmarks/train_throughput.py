@@ -12,7 +12,9 @@ This equals the average over a real 16-step tick. `--real-steps N` also runs N r
 end to end and reports their img/s for a cross-check. Generation: G_ema, no grad, batch 64,
 truncation 1, constant noise. Peak memory: the process's max RSS (and on CUDA the GPU's peak
 allocation). On CUDA every timed region ends with a device synchronisation, `--precision` picks
-fp32/bf16/fp16 autocast and `--compile` times the torch.compile'd main passes; there the
+fp32/bf16/fp16 autocast, `--reg-precision auto` runs the R1/path-length passes under bf16 autocast,
+`--channels-last` the channels-last layout, `--compile` times the torch.compile'd main passes, and
+each phase's peak GPU allocation is recorded (`phase_peak_gpu_mb`); there the
 `--real-steps` figure (consecutive real steps, no per-phase synchronisation) is the one to quote.
 
 Usage:
@@ -54,7 +56,8 @@ def build_trainer(args: argparse.Namespace) -> GANTrainer:
     cfg = TrainConfig(data="synthetic", resolution=args.resolution, batch=args.batch, preset=args.preset,
                       arch=args.arch, channel_base=args.channel_base, channel_max=args.channel_max,
                       mapping_layers=args.mapping_layers, aug=args.aug, device=args.device,
-                      precision=args.precision, compile=args.compile)
+                      precision=args.precision, compile=args.compile, reg_precision=args.reg_precision,
+                      channels_last=args.channels_last)
     cfg.validate()
     net = cfg.network_config(img_channels=3, class_names=[])
     torch.manual_seed(0)
@@ -81,16 +84,24 @@ def measure(args: argparse.Namespace) -> dict:
     if device.type == "cuda":  # steady state: leave out cuDNN's autotuning workspaces
         torch.cuda.reset_peak_memory_stats(device)
     times: dict[str, list[float]] = {k: [] for k in phases}
+    peak_mb: dict[str, float] = {k: 0.0 for k in phases}
     for _ in range(args.repeats):
         for name, fn in phases.items():  # interleaved, so drift hits every phase alike
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
             times[name].append(timed(fn, device))
+            if device.type == "cuda":
+                peak_mb[name] = max(peak_mb[name], torch.cuda.max_memory_allocated(device) / 2**20)
     per_batch = [sum(weights[k] * times[k][i] for k in phases) for i in range(args.repeats)]
+    amortised = sum(weights[k] * statistics.median(times[k]) for k in phases)
     record = {
         "resolution": args.resolution, "height": net.height, "width": net.width, "batch": batch,
         "arch": args.arch, "channel_base": net.channel_base, "channel_max": net.channel_max,
         "mapping_layers": net.mapping_layers, "aug": args.aug,
         "train_img_per_s": round(batch / statistics.median(per_batch), 4),
         "phase_seconds": {k: round(statistics.median(v), 4) for k, v in times.items()},
+        # each phase's share of the composed step (amortised over its interval), from the medians
+        "phase_share": {k: round(weights[k] * statistics.median(v) / amortised, 4) for k, v in times.items()},
     }
     if args.real_steps:
         def real_steps() -> None:
@@ -107,9 +118,12 @@ def measure(args: argparse.Namespace) -> dict:
     record["device"] = str(device)
     record["precision"] = trainer.precision.name
     record["compile"] = args.compile
+    record["reg_precision"] = trainer.reg_precision.name
+    record["channels_last"] = args.channels_last
     if device.type == "cuda":
         record["gpu"] = torch.cuda.get_device_name(device)
-        record["peak_gpu_mb"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+        record["peak_gpu_mb"] = round(max(peak_mb.values()), 1)  # the timed phases' peak
+        record["phase_peak_gpu_mb"] = {k: round(v, 1) for k, v in peak_mb.items()}
     record["torch"] = torch.__version__
     record["threads"] = torch.get_num_threads()
     return record
@@ -148,6 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     p.add_argument("--compile", action="store_true", help="torch.compile the main passes (as `train --compile`)")
+    p.add_argument("--reg-precision", default="fp32", choices=["fp32", "auto"],
+                   help="R1/path-length passes in fp32, or under the main passes' bf16 autocast (as `train --reg-precision`)")
+    p.add_argument("--channels-last", action="store_true", help="channels-last G, D and reals (as `train --channels-last`)")
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
