@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 
 from modiste.errors import ModisteError
 from modiste.gan.checkpoint import load_generator
-from modiste.gan.generate import class_index
+from modiste.gan.generate import check_seeds, check_truncation_psi, class_index
 from modiste.gan.images import latents_for_seeds
 from modiste.latent.identity import GeneratorIdentity, generator_identity
 from modiste.latent.latents import LatentSet, latents_paths, load_latents
@@ -157,14 +157,14 @@ def ws_from_inputs(
     """
     if (seeds is None) == (latents is None):
         raise ModisteError("pass exactly one of --seeds and --latents")
-    if not torch.isfinite(torch.tensor(float(truncation_psi))):
-        raise ModisteError(f"--truncation must be a finite number, got {truncation_psi}")
+    truncation_psi = check_truncation_psi(truncation_psi)
     device = next(G.parameters()).device
     center = resolve_center(G, center) if truncation_psi != 1.0 else center
     meta = {"truncation_psi": float(truncation_psi), "truncation_center": center, **provenance_meta(G)}
     if seeds is not None:
         if not seeds:
             raise ModisteError("no seeds given: pass --seeds like 0-7 or 1,5,9")
+        check_seeds(seeds)
         c = class_indices(G, [None] * len(seeds), class_name)
         c = None if c is None else c.to(device)
         ws = map_to_ws(G, latents_for_seeds(seeds, G.z_dim).to(device), c, truncation_psi, center)
@@ -222,8 +222,12 @@ def parse_source(text: str, option: str) -> tuple[list[int] | None, Path | None]
     from modiste.gan.images import parse_seeds
 
     text = text.strip()
+    if not text:
+        raise ModisteError(f"{option} is empty: pass seeds (like 1,5,9 or 0-4) or a latents file")
     if re.fullmatch(r"[\d\s,-]+", text):
-        return parse_seeds(text), None
+        return check_seeds(parse_seeds(text), option), None
+    if Path(text).is_dir():
+        raise ModisteError(f"{option} {text!r} is a folder: pass the latents file in it (e.g. {text}/latents.safetensors)")
     tensors_path, sidecar_path = latents_paths(text)
     if not tensors_path.is_file():
         raise ModisteError(f"{option} {text!r} is neither seeds (like 1,5,9 or 0-4) nor a latents file")

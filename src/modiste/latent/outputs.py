@@ -49,3 +49,25 @@ def check_out_file(path: str | Path, suffixes: tuple[str, ...]) -> Path:
     elif not os.access(folder, os.W_OK | os.X_OK):
         raise ModisteError(f"output folder {folder} cannot be written: pick a folder you can write to for --out")
     return out
+
+
+MAX_OUTPUT_BYTES = 4 * 2**30  # codes + pixels a command may hold in memory at once (4 GiB)
+MAX_VIDEO_SIDE = 16384  # the largest frame side libx264 (and most players) accept
+
+
+def check_output_size(G, images: int, what: str, fix: str, frame_px: tuple[int, int] | None = None) -> None:
+    """Refuse, before any rendering, an output too large to hold or encode.
+
+    `images`: how many W+ codes and images the command will hold ([images, num_ws, w_dim] float32
+    plus [images, 3, H, W] uint8); `frame_px`: (height, width) of one video frame, if any. Raises
+    ModisteError naming `what` (e.g. "--frames 100000000 x 4 cells") and `fix` when the total passes
+    MAX_OUTPUT_BYTES (4 GiB) or a frame side passes MAX_VIDEO_SIDE (16,384 px).
+    """
+    per_image = G.num_ws * G.w_dim * 4 + 3 * G.cfg.height * G.cfg.width
+    total = images * per_image
+    if total > MAX_OUTPUT_BYTES:
+        raise ModisteError(f"{what} makes {images:,} images ({total / 2**30:.1f} GiB of codes and pixels, the limit "
+                           f"is {MAX_OUTPUT_BYTES / 2**30:.0f} GiB): {fix}")
+    if frame_px is not None and max(frame_px) > MAX_VIDEO_SIDE:
+        raise ModisteError(f"{what} makes {frame_px[1]}x{frame_px[0]} px video frames (at most {MAX_VIDEO_SIDE} px a "
+                           f"side): {fix}")

@@ -115,12 +115,16 @@ def truncate_ws(
 
     ws: [N, num_ws, w_dim]; c: class indices [N] (needed for the class centre). psi = 1 returns ws
     unchanged, psi = 0 the centre itself; `cutoff` truncates only the first `cutoff` ws (coarse
-    layers), as in StyleGAN (Karras et al. 2019, appendix B).
+    layers), as in StyleGAN (Karras et al. 2019, appendix B). Raises ModisteError when psi is so
+    large that the truncated codes leave float32's range (e.g. --truncation 1e38).
     """
     if truncation_psi == 1.0:
         return ws
     centre = truncation_centres(G, c, center).to(ws.device).unsqueeze(1)  # [N or 1, 1, w_dim]
     truncated = centre.lerp(ws.float(), truncation_psi)
+    if not torch.isfinite(truncated).all():
+        raise ModisteError(f"--truncation {truncation_psi:g} pushes W out of float32's range: use a psi near 0-1 "
+                           f"(1 = none, 0.5-0.8 usual)")
     if cutoff is None or cutoff >= ws.shape[1]:
         return truncated
     return torch.cat([truncated[:, :cutoff], ws[:, cutoff:]], dim=1)

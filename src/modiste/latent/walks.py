@@ -147,9 +147,16 @@ def walk_keys_ws(G: torch.nn.Module, z: torch.Tensor, c: torch.Tensor | None, fr
 
 
 def grid_seeds(seeds: list[int], cells: int) -> list[list[int]]:
-    """The seeds each cell of a grid of walks goes through: cell i gets s + i * (max(seeds) + 1)."""
+    """The seeds each cell of a grid of walks goes through: cell i gets s + i * (max(seeds) + 1).
+
+    Raises ModisteError when the last cell's seeds pass 2^32 - 1 (numpy's seed range).
+    """
+    from modiste.gan.generate import check_seeds
+
     stride = max(seeds) + 1
-    return [[s + i * stride for s in seeds] for i in range(cells)]
+    per_cell = [[s + i * stride for s in seeds] for i in range(cells)]
+    check_seeds(per_cell[-1], f"--grid with {cells} cells")
+    return per_cell
 
 
 def parse_grid(text: str | None) -> tuple[int, int]:

@@ -38,12 +38,14 @@ def edit(checkpoint: str, seeds: str | None, latents: str | None, direction: str
     edited.safetensors (W+) and, with --video, edit.mp4."""
     from modiste.latent.edit import edit_grid, open_direction, parse_strengths, write_edit
     from modiste.latent.layers import layer_range
-    from modiste.latent.outputs import prepare_outdir
+    from modiste.latent.outputs import check_output_size, prepare_outdir
 
     values = parse_strengths(strength, steps if len(strength.split(",")) == 2 else None)
     if video and (frames < 2 or not fps > 0 or fps == float("inf")):
         raise ModisteError(f"--video needs --frames >= 2 and a positive --fps, got {frames} and {fps}")
     G, inputs = open_cli_inputs(checkpoint, seeds, latents, class_name, truncation, truncation_center, device)
+    check_output_size(G, len(inputs) * (len(values) + (frames if video else 0)),
+                      f"{len(inputs)} inputs x {len(values)} strengths", "use fewer --steps, --frames or inputs")
     ds, name = open_direction(G, direction)
     held = [h.strip() for h in hold.split(",") if h.strip()] if hold else []
     span = layer_range(layers, G.num_ws) if layers else None

@@ -34,7 +34,7 @@ def mix(checkpoint: str, rows: str, cols: str, layers: str, pairs: bool, class_n
     from modiste.latent.inputs import load_generator_for, parse_source, read_latents_for, ws_from_inputs
     from modiste.latent.layers import layer_range
     from modiste.latent.mixing import mix_pairs, style_mixing_grid, write_mix
-    from modiste.latent.outputs import prepare_outdir
+    from modiste.latent.outputs import check_output_size, prepare_outdir
 
     row_seeds, row_file = parse_source(rows, "--rows")
     col_seeds, col_file = parse_source(cols, "--cols")
@@ -46,10 +46,12 @@ def mix(checkpoint: str, rows: str, cols: str, layers: str, pairs: bool, class_n
         return ws_from_inputs(G, seeds, source, class_name, truncation, truncation_center)
 
     row_set, col_set = codes(row_seeds, row_file), codes(col_seeds, col_file)
-    folder = prepare_outdir(outdir)  # after every input is validated: a mistake leaves no folder behind
+    check_output_size(G, len(row_set) if pairs else len(row_set) * len(col_set),
+                      f"{len(row_set)} rows x {len(col_set)} columns", "pass fewer --rows or --cols")
     name = layers.strip().lower() if layers.strip().lower() in ("coarse", "middle", "fine", "all") else ""
     result = (mix_pairs(G, col_set, row_set, span, name) if pairs
               else style_mixing_grid(G, row_set, col_set, span, name))
+    folder = prepare_outdir(outdir)  # after every input is validated and rendered: a mistake leaves no folder
     written = write_mix(result, folder)
     echo_written("figure", written["figure"])
     echo_written(f"{len(written['images'])} mixed images", folder)

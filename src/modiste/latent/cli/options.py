@@ -61,10 +61,11 @@ def out_option(suffixes: tuple[str, ...], help_text: str, required: bool = True)
 
 
 def parse_optional_seeds(text: str | None) -> list[int] | None:
-    """'1,5,9' -> [1, 5, 9]; None stays None."""
+    """'1,5,9' -> [1, 5, 9]; None stays None. Raises ModisteError for a bad list or a seed outside 0 .. 2^32 - 1."""
+    from modiste.gan.generate import check_seeds
     from modiste.gan.images import parse_seeds
 
-    return None if text is None else parse_seeds(text)
+    return None if text is None else check_seeds(parse_seeds(text))
 
 
 def resolve_device_text(device: str) -> str:

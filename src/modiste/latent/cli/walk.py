@@ -33,7 +33,7 @@ def walk(checkpoint: str, seeds: str | None, latents: str | None, class_name: st
          out: str, quiet: bool) -> None:
     """A latent walk through seeds (z: slerp, w: lerp), between classes, or through a latents file's W+."""
     from modiste.latent.inputs import load_generator_for, read_latents_for, resolve_center_for
-    from modiste.latent.outputs import check_out_file
+    from modiste.latent.outputs import check_out_file, check_output_size
     from modiste.latent.walks import parse_grid, plan_walk, write_walk
 
     if (seeds is None) == (latents is None):
@@ -46,6 +46,9 @@ def walk(checkpoint: str, seeds: str | None, latents: str | None, class_name: st
     shape = parse_grid(grid)
     classes = [c.strip() for c in class_name.split(",") if c.strip()] if class_name else []
     G = load_generator_for(checkpoint, latents, resolve_device_text(device))
+    check_output_size(G, frames * shape[0] * shape[1], f"--frames {frames} x {shape[0]}x{shape[1]} walks",
+                      "use fewer --frames or a smaller --grid",
+                      frame_px=(shape[0] * G.cfg.height, shape[1] * G.cfg.width))
     source = read_latents_for(G, latents) if latents is not None else None
     space = space or ("w" if source is not None and source.space != "z" else "z")
     plan = plan_walk(G, seeds=parse_optional_seeds(seeds), latents=source, class_names=classes, frames=frames,
