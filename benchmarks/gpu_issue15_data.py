@@ -3,7 +3,7 @@
 
 The device tool carries at most 64 MiB with the working tree and the 9,583 fashion-products-224
 photos take 76 MB, so this writes each one resized to `--size` px square (JPEG, quality 95) with the
-same file name, and copies labels.csv beside them. A 64 px wide, 2:3 run needs at most 96 px, so
+same file name, and writes labels.csv beside them (the rows of the photos written). A 64 px wide, 2:3 run needs at most 96 px, so
 nothing the training sees is lost. Writes into `--out` (default runs/gpu15-data, git-ignored, which
 the GPU command carries); prints JSON with the count and the bytes.
 
@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import csv
+import io
 from pathlib import Path
 
 from PIL import Image
 
+from modiste.atomic import atomic_write_bytes
 from modiste.errors import ModisteError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +45,12 @@ def main(argv: list[str] | None = None) -> None:
         with Image.open(src / "images" / name) as im:
             small = im.convert("RGB").resize((args.size, args.size), Image.Resampling.LANCZOS)
         small.save(out / "images" / (Path(name).stem + ".jpg"), quality=95)
-    shutil.copyfile(src / "labels.csv", out / "labels.csv")
+    with open(src / "labels.csv", newline="") as f:  # the rows of the photos written, header first
+        rows = list(csv.reader(f))
+    kept = set(names)
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([rows[0]] + [r for r in rows[1:] if r and r[0] in kept])
+    atomic_write_bytes(out / "labels.csv", text.getvalue().encode())
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(json.dumps({"photos": len(names), "size": args.size, "bytes": total, "out": str(out)}))
 
