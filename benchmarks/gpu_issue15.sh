@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 15 on a lent GPU, in one call that fits in about 9 minutes of device time:
+# Issue 15 on a lent GPU, in one call that fits in about 9.5 minutes of device time (550 s of step timeouts):
 #   1. tests/gpu/test_cuda_reg_precision.py: bf16 / channels-last penalties within the CPU tolerances
 #   2. benchmarks/profile_reg.py: profiler top ops of one G-reg and one D-reg call at 256 px, batch 32
 #   3. benchmarks/train_throughput.py: per-phase seconds, img/s, peak GPU memory at 64/256 px (batch 32)
@@ -30,7 +30,8 @@ if [ $DRY = 1 ]; then  # the same steps, tiny, on the CPU, each in seconds
     if [ ! -f "$DATA/labels.csv" ]; then DATA="$OUT/data"; $PY benchmarks/gpu_issue15_data.py --out "$DATA" --limit 64 --size 48; fi
 else
     DEV=cuda; PRESET=base; PROF_RES=256; PROF_BATCH=32; RES_SMALL="64 256"; RES_LARGE=1024; BATCH=32; BATCH_LARGE=8
-    REPEATS=2; MINUTES=2.5; QBATCH=32; PREC=bf16; T=(60 75 55 45 200)
+    # timeouts: tests, profiler, each 64+256 px run, each 1024 px run, quality = 45+65+3*50+2*60+170 = 550 s
+    REPEATS=2; MINUTES=2.2; QBATCH=32; PREC=bf16; T=(45 65 50 60 170)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu.txt" 2>&1
     $PY -c "import torch; print(torch.__version__, torch.version.cuda)" >> "$OUT/gpu.txt" 2>&1
 fi
