@@ -15,8 +15,8 @@ from modiste.text.train import train
 
 
 def _text_test_settings():
-    """tests/text/conftest.py, loaded under its own name (every test folder has a `conftest`)."""
-    spec = importlib.util.spec_from_file_location("text_test_settings", Path(__file__).parents[1] / "text" / "conftest.py")
+    """tests/text/text_fixtures.py, loaded by path (tests/text is not on sys.path when only tests/gpu runs)."""
+    spec = importlib.util.spec_from_file_location("text_fixtures", Path(__file__).parents[1] / "text" / "text_fixtures.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
