@@ -35,7 +35,7 @@ TINY_CLASSES = ["Tshirts", "Dresses", "Jeans"]
 
 
 def write_tiny_run(root: Path, class_names: list[str] | None = None, resolution: int = 16, aspect=(2, 3),
-                   seed: int = 0) -> Path:
+                   seed: int = 0, img_channels: int = 3) -> Path:
     """A run folder holding one snapshot of a randomly initialised tiny generator (no training).
 
     Random weights still map different z / classes / ws to different images, which is what the
@@ -48,7 +48,8 @@ def write_tiny_run(root: Path, class_names: list[str] | None = None, resolution:
     from modiste.gan.networks.config import NetworkConfig
 
     names = list(class_names or [])
-    cfg = NetworkConfig.from_preset("tiny", resolution=resolution, aspect=aspect, c_dim=len(names), class_names=names)
+    cfg = NetworkConfig.from_preset("tiny", resolution=resolution, aspect=aspect, c_dim=len(names), class_names=names,
+                                    img_channels=img_channels)
     torch.manual_seed(seed)
     G, D = build_generator(cfg), build_discriminator(cfg)
     with torch.no_grad():  # a w_avg away from 0, as after training, so truncation does something

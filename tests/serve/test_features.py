@@ -116,3 +116,21 @@ def test_edit_moves_the_image_and_zero_is_identity(client):
     assert huge.status_code == 422
     both = client.post("/api/edit", json={**base, "latents": "0" * 32, "edits": []})
     assert both.status_code == 400 and "exactly one" in both.json()["error"]
+
+
+def test_grey_generators_are_served_everywhere(make_tiny_run, tmp_path):
+    """A one-channel generator (Fashion-MNIST) gives L-mode PNGs from generate, mix and edit."""
+    from fastapi.testclient import TestClient
+
+    from modiste.serve.app import create_app
+    from modiste.serve.config import ServeConfig
+
+    runs = tmp_path / "runs"
+    make_tiny_run(runs / "grey", None, img_channels=1)
+    with TestClient(create_app(ServeConfig(runs=runs, storage=tmp_path / "s")), raise_server_exceptions=False) as c:
+        assert c.post("/api/directions", json={"model": "grey", "method": "sefa", "num": 2}).status_code == 200
+        for url, body in [("/api/generate", {"seeds": [1]}), ("/api/mix", {"rows": [1], "cols": [2]}),
+                          ("/api/edit", {"seed": 1, "edits": [{"direction": "sefa:sefa_0", "strength": 2}]})]:
+            r = c.post(url, json={"model": "grey", **body})
+            assert r.status_code == 200, (url, r.text)
+            assert Image.open(io.BytesIO(r.content)).mode in ("L", "RGB")

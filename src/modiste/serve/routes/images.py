@@ -155,7 +155,7 @@ async def edit(body: EditRequest, request: Request):
             ws = inputs.latents
             for vector, strength, own_layers in steps:
                 ws = apply_direction(ws, vector, strength, layers or own_layers)
-            image = synthesize_images(G, ws)[0]
-        return image.permute(1, 2, 0).numpy()
+            image = synthesize_images(G, ws)[0].permute(1, 2, 0).numpy()
+        return image[:, :, 0] if image.shape[2] == 1 else image  # grey generators: an L-mode PNG
 
     return png_response(await in_thread(run, seconds=studio.config.request_timeout))
