@@ -64,6 +64,8 @@ def test_truncation_that_overflows_w_is_refused(tiny_run):
     assert torch.isfinite(truncate_ws(G, ws, torch.tensor([0, 1]), 3.0e38 / 1e30, "global")).all()
     with pytest.raises(ModisteError, match="out of float32's range"):
         truncate_ws(G, ws, torch.tensor([0, 1]), 3.0e38, "global")
+    with pytest.raises(ModisteError, match="must be a finite number"):  # not "out of range" for NaN
+        truncate_ws(G, ws, torch.tensor([0, 1]), float("nan"), "global")
 
 
 def test_unknown_class_suggests_the_name_differing_in_case_or_spaces(tiny_run):

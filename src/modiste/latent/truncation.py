@@ -120,6 +120,9 @@ def truncate_ws(
     """
     if truncation_psi == 1.0:
         return ws
+    from modiste.gan.generate import check_truncation_psi  # NaN / inf named as such, before any work
+
+    check_truncation_psi(truncation_psi)
     centre = truncation_centres(G, c, center).to(ws.device).unsqueeze(1)  # [N or 1, 1, w_dim]
     truncated = centre.lerp(ws.float(), truncation_psi)
     if not torch.isfinite(truncated).all():
