@@ -3,6 +3,7 @@ exit status 2, and nothing written."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import modiste
 from modiste.cli import main
 from modiste.errors import ModisteError
 from modiste.gan.generate import MAX_SEED, check_seeds, check_truncation_psi, class_index
-from modiste.latent import generator_identity
+from modiste.latent import LatentSet, generator_identity, load_latents, save_latents
 from modiste.latent.directions import DirectionSet, save_directions
 from modiste.latent.outputs import MAX_OUTPUT_BYTES, check_output_size
 from modiste.latent.truncation import truncate_ws
@@ -140,3 +141,30 @@ def test_mix_rows_given_a_folder_names_the_latents_file_in_it(tiny_run, tmp_path
     assert_one_error_line(code, err, "is a folder", "latents.safetensors")
     assert not (tmp_path / "out").exists()
 
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda j: j.pop("space"), 'has no valid "space"'),
+    (lambda j: j.update(space="w++"), 'has no valid "space"'),
+    (lambda j: j["seeds"].__setitem__(0, "abc"), "seeds must be whole numbers"),
+    (lambda j: j["seeds"].__setitem__(0, -7), "seeds must be whole numbers"),
+    (lambda j: j["seeds"].__setitem__(0, 2**32), "seeds must be whole numbers"),
+    (lambda j: j["classes"].__setitem__(0, 5), "classes must be class names"),
+])
+def test_hand_edited_latents_sidecars_are_refused_in_one_line(tiny_run, tmp_path, capsys, edit, message):
+    G = modiste.load_generator(tiny_run, "cpu")
+    path = tmp_path / "codes"
+    save_latents(path, LatentSet("w+", torch.randn(2, G.num_ws, G.w_dim), generator_identity(G),
+                                 ["Dresses", "Jeans"], [3, 2**32 - 1], {}))
+    assert load_latents(path, G).seeds == [3, 2**32 - 1]  # the whole seed range is accepted
+    sidecar = tmp_path / "codes.json"
+    data = json.loads(sidecar.read_text())
+    edit(data)
+    sidecar.write_text(json.dumps(data))
+    with pytest.raises(ModisteError, match=message):
+        load_latents(path, G)
+    out = tmp_path / "out"
+    code, err = run_cli(capsys, "mix", "--checkpoint", str(tiny_run), "--rows", str(tmp_path / "codes.safetensors"),
+                        "--cols", "1", "--class", "Dresses", "--outdir", str(out))
+    assert_one_error_line(code, err, message)
+    assert not out.exists()

@@ -12,6 +12,7 @@ tensors). Nothing is unpickled. `load_latents(path, G)` refuses latents made by 
 from __future__ import annotations
 
 import json
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,14 @@ class LatentSet:
             raise ModisteError(
                 f"{self.space} latents must have shape [N, {', '.join(map(str, want))}] with one class and seed "
                 f"per row, got {list(self.latents.shape)} with {len(self.classes)} classes, {len(self.seeds)} seeds")
+        bad_seed = [s for s in self.seeds if s is not None and (
+            isinstance(s, bool) or not isinstance(s, numbers.Integral) or not 0 <= s < 2**32)]
+        if bad_seed:
+            raise ModisteError(f"latents seeds must be whole numbers from 0 to 2^32 - 1 or null, got {bad_seed[0]!r}: "
+                               f"re-create the file (or set that row's seed to null)")
+        bad_class = [c for c in self.classes if c is not None and not isinstance(c, str)]
+        if bad_class:
+            raise ModisteError(f"latents classes must be class names or null, got {bad_class[0]!r}: re-create the file")
         if not torch.isfinite(self.latents).all():
             raise ModisteError("latents contain NaN or infinite values: re-create them")
         unknown = {c for c in self.classes if c is not None} - set(self.identity.class_names)
@@ -112,6 +121,9 @@ def load_latents(path: str | Path, G: torch.nn.Module | None = None) -> LatentSe
         raise ModisteError(f"latents file {tensors_path} is damaged ({e}): re-create it") from e
     if not isinstance(sidecar, dict) or sidecar.get("format") != FORMAT:
         raise ModisteError(f"{sidecar_path} is not a modiste latents sidecar (format {FORMAT}): re-create it")
+    if sidecar.get("space") not in SPACES:
+        raise ModisteError(f"{sidecar_path} has no valid \"space\" (one of {', '.join(SPACES)}, got "
+                           f"{sidecar.get('space')!r}): re-create the file")
     identity = GeneratorIdentity.from_json(sidecar.get("generator", {}))
     if G is not None:
         identity.require_same(generator_identity(G), f"latents file {tensors_path.name}")
