@@ -15,6 +15,7 @@ from modiste.errors import ModisteError
 from modiste.gan.generate import MAX_SEED, check_seeds, check_truncation_psi, class_index
 from modiste.latent import LatentSet, generator_identity, load_latents, save_latents
 from modiste.latent.directions import DirectionSet, save_directions
+from modiste.latent.edit import parse_strengths
 from modiste.latent.outputs import MAX_OUTPUT_BYTES, check_output_size
 from modiste.latent.truncation import truncate_ws
 from modiste.latent.walks import grid_seeds
@@ -168,3 +169,12 @@ def test_hand_edited_latents_sidecars_are_refused_in_one_line(tiny_run, tmp_path
                         "--cols", "1", "--class", "Dresses", "--outdir", str(out))
     assert_one_error_line(code, err, message)
     assert not out.exists()
+
+
+def test_strengths_one_step_one_value_and_float32_range():
+    assert parse_strengths("2", 7) == [2.0] and parse_strengths("2,", 7) == [2.0]  # was 7 copies of 2
+    assert parse_strengths("1.5,1.5", 1) == [1.5]
+    with pytest.raises(ModisteError, match="only edit by their midpoint"):
+        parse_strengths("-3,3", 1)  # was [0.0]: a silent identity "edit"
+    with pytest.raises(ModisteError, match="beyond float32"):
+        parse_strengths("-1e300,1e300", 7)  # was inf after the float32 cast

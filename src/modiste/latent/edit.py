@@ -31,26 +31,31 @@ from modiste.latent.render import figure_scale, rgb, synthesize_images
 
 def parse_strengths(text: str, steps: int | None = None) -> list[float]:
     """'-3,3' with steps 7 -> [-3, -2, -1, 0, 1, 2, 3] (evenly spaced, both ends included);
-    without steps, the listed values ('-2,0,2'). Raises ModisteError for non-numbers, NaN or infinity,
-    or steps < 1 (steps needs exactly two values, the ends; one value repeats)."""
+    without steps, the listed values ('-2,0,2'); one value ('2' or '2,') is that one strength.
+    Raises ModisteError for non-numbers, NaN, infinity or values beyond float32's range, steps < 1,
+    or steps = 1 between two different ends (it would silently edit by their midpoint only)."""
     try:
         values = [float(v) for v in str(text).split(",") if v.strip()]
     except ValueError:
         raise ModisteError(f"bad --strength {text!r}: use numbers like -3,3") from None
     if not values:
         raise ModisteError("no strengths given: pass --strength like -3,3")
-    if not all(math.isfinite(v) for v in values):
-        raise ModisteError(f"--strength {text!r} is not finite: use finite numbers like -3,3")
+    if not all(math.isfinite(v) and abs(v) <= np.finfo(np.float32).max for v in values):
+        raise ModisteError(f"--strength {text!r} is not finite (or beyond float32's range): use finite numbers "
+                           f"like -3,3")
     if steps is None:
         return values
     if steps < 1:
         raise ModisteError(f"--steps must be at least 1, got {steps}")
     if len(values) == 1:
-        return values * steps
+        return values
     if len(values) != 2:
         raise ModisteError(f"--steps spaces strengths between two ends: pass --strength LOW,HIGH, got {text!r}")
     if steps == 1:
-        return [(values[0] + values[1]) / 2]
+        if values[0] != values[1]:
+            raise ModisteError(f"--steps 1 between {values[0]:g} and {values[1]:g} would only edit by their midpoint: "
+                               f"pass --steps 2 or more, or one --strength")
+        return values[:1]
     return [float(v) for v in np.linspace(values[0], values[1], steps)]
 
 
