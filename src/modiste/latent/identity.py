@@ -8,7 +8,7 @@ run keeps it, and a fine-tuned copy gets a new one) plus the shapes a latent mus
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import torch
@@ -42,6 +42,14 @@ class GeneratorIdentity:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> "GeneratorIdentity":
+        names = [f.name for f in fields(cls)]
+        if not isinstance(d, dict):
+            raise ModisteError("the latents file's generator identity is not an object: re-create the file")
+        missing = [n for n in names if n not in d and n != "class_names"]
+        unknown = sorted(set(d) - set(names))
+        if missing or unknown:
+            raise ModisteError(f"the latents file's generator identity is malformed (missing {missing or 'none'}, "
+                               f"unknown {unknown or 'none'}): re-create the file")
         try:
             return cls(**{**d, "class_names": tuple(d.get("class_names", ()))})
         except TypeError as e:
