@@ -40,7 +40,7 @@ def parse_strengths(text: str, steps: int | None = None) -> list[float]:
         raise ModisteError(f"bad --strength {text!r}: use numbers like -3,3") from None
     if not values:
         raise ModisteError("no strengths given: pass --strength like -3,3")
-    if not all(math.isfinite(v) and abs(v) <= np.finfo(np.float32).max for v in values):
+    if not all(math.isfinite(v) and abs(v) <= float(np.finfo(np.float32).max) for v in values):
         raise ModisteError(f"--strength {text!r} is not finite (or beyond float32's range): use finite numbers "
                            f"like -3,3")
     if steps is None:
