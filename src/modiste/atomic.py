@@ -53,6 +53,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     try:
         respect_umask(tmp_path)  # tools that reopen the path (torch.save, PIL) keep the mode it has now
         yield tmp_path
+        respect_umask(tmp_path)  # again: some writers (safetensors) replace the file with a 0600 one of their own
         with open(tmp_path, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp_path, path)

@@ -78,3 +78,18 @@ def test_text_model_folders_follow_the_umask(tmp_path, umask):
     write_model_dir(tmp_path / "model", Saves(), Saves(), files={"meta.json": {"a": 1}})
     assert _mode(tmp_path / "model") == 0o777 & ~umask
     assert _mode(tmp_path / "model" / "meta.json") == 0o666 & ~umask
+
+
+def test_safetensors_written_through_atomic_path_get_the_umask_mode(tmp_path):
+    """safetensors' save_file replaces the temporary file with a 0600 file of its own."""
+    import os
+
+    import torch
+    from safetensors.torch import save_file
+
+    from modiste.atomic import atomic_path, current_umask
+
+    target = tmp_path / "latents.safetensors"
+    with atomic_path(target) as tmp:
+        save_file({"x": torch.zeros(2)}, str(tmp))
+    assert os.stat(target).st_mode & 0o777 == 0o666 & ~current_umask()
