@@ -93,3 +93,20 @@ def test_bad_input_writes_nothing(tiny_run, tiny_run_uncond, tmp_path):
     synthesize(G, "Dresses", 2, "conditional", tmp_path / "c")
     with pytest.raises(ModisteError, match="already holds"):
         synthesize(G, "Dresses", 2, "conditional", tmp_path / "c")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--n", "0"], "at least 1"),
+    (["--n", "-5"], "at least 1"),
+    (["--n", "1000000000"], "GiB"),
+    (["--truncation", "nan"], "finite"),
+])
+def test_cli_bad_numbers_leave_no_folder(tiny_run, tmp_path, capsys, args, words):
+    from modiste.cli import main
+
+    out = tmp_path / "never"
+    with pytest.raises(SystemExit) as e:
+        main(["synthesize", "--checkpoint", str(tiny_run), "--class", "Dresses", "--method", "conditional",
+              "--no-report", "--outdir", str(out), *args])
+    assert e.value.code == 2 and words in capsys.readouterr().err
+    assert not out.exists()

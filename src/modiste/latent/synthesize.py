@@ -65,6 +65,20 @@ class SynthesisResult:
         return self.manifest["kept"] / self.manifest["sampled"]
 
 
+def check_synthesis_args(G: torch.nn.Module, n: int, truncation_psi: float, strength: float) -> None:
+    """Validate the numbers before anything is created: n in 1 .. what fits in memory, finite psi and
+    strength. Raises ModisteError."""
+    from modiste.latent.outputs import check_output_size
+
+    if n < 1:
+        raise ModisteError(f"--n must be at least 1, got {n}")
+    check_output_size(G, n, f"--n {n}", "make the data set in several runs with --seed-start")
+    if not torch.isfinite(torch.tensor(float(truncation_psi))):
+        raise ModisteError(f"--truncation must be a finite number, got {truncation_psi}")
+    if not torch.isfinite(torch.tensor(float(strength))):
+        raise ModisteError(f"--strength must be a finite number, got {strength}")
+
+
 def check_synthesis_outdir(outdir: str | Path) -> Path:
     """Create `outdir` if needed; ModisteError if it cannot be written or already holds a data set."""
     outdir = prepare_outdir(outdir)
@@ -152,12 +166,7 @@ def synthesize(
         raise ModisteError("synthesize makes a data set of one class and needs a conditional generator: "
                            "train one with --cond")
     k = class_index(G, class_name)
-    if n < 1:
-        raise ModisteError(f"--n must be at least 1, got {n}")
-    if not torch.isfinite(torch.tensor(float(truncation_psi))):
-        raise ModisteError(f"--truncation must be a finite number, got {truncation_psi}")
-    if not torch.isfinite(torch.tensor(float(strength))):
-        raise ModisteError(f"--strength must be a finite number, got {strength}")
+    check_synthesis_args(G, n, truncation_psi, strength)
     if method == "filter" and scorer is None:
         raise ModisteError("--method filter needs a scorer: pass --real-data (nearest class mean of real images)")
     if method == "direction" and G.c_dim < 2:

@@ -67,7 +67,7 @@ def synthesize(checkpoint, class_name, n, method, outdir, truncation, truncation
     from modiste.latent.directions import load_directions, parse_direction_ref
     from modiste.latent.synthesis_quality import (
         NearestClassMeanScorer, inception_featurizer, real_class_features, synthesis_report)
-    from modiste.latent.synthesize import check_synthesis_outdir
+    from modiste.latent.synthesize import check_synthesis_args, check_synthesis_outdir
     from modiste.latent.synthesize import synthesize as run_synthesis
     from modiste.atomic import atomic_write_json
 
@@ -76,6 +76,7 @@ def synthesize(checkpoint, class_name, n, method, outdir, truncation, truncation
     if G.c_dim == 0:
         raise ModisteError("synthesize needs a conditional generator (this one is unconditional): train one with --cond")
     class_index(G, class_name)
+    check_synthesis_args(G, n, truncation, strength)  # before the output folder is created
     check_synthesis_outdir(outdir)
     vector = None
     if direction_ref:
