@@ -113,3 +113,18 @@ def test_label_values_and_bad_labels_files(tiny_run, tmp_path):
     (tmp_path / "c.csv").write_text("seed,class,score\n1,Coats,1\n2,Tshirts,0\n")
     with pytest.raises(ModisteError, match="Tshirts, Dresses, Jeans"):
         labels_directions(G, tmp_path / "c.csv", "score")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--out", "dirs.png"], "without a suffix"),
+    (["--samples", "0"], "--samples"),
+    (["--samples", "-5"], "--samples"),
+])
+def test_cli_refuses_a_wrong_suffix_and_no_samples(tiny_run, tmp_path, capsys, args, words):
+    from modiste.cli import main
+
+    argv = ["directions", "--checkpoint", str(tiny_run), "--method", "ganspace", "--out", str(tmp_path / "d")]
+    with pytest.raises(SystemExit) as e:
+        main(argv + [a if a != "dirs.png" else str(tmp_path / "dirs.png") for a in args])
+    assert e.value.code == 2 and words in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

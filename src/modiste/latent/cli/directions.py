@@ -25,7 +25,7 @@ from modiste.latent.cli.options import (
 @click.option("--layers", default=None,
               help="W+ layers the directions act on: coarse | middle | fine | all | A-B [default: all]; ganspace also "
                    "per component, e.g. 0:0-3,1:middle.")
-@click.option("--samples", type=int, default=None,
+@click.option("--samples", type=click.IntRange(min=1), default=None,
               help="ganspace: sampled W codes [10000]; supervised from classes: codes per class [500].")
 @click.option("--labels", default=None, help="supervised: CSV with a seed (or row, with --latents) column and --attribute.")
 @click.option("--attribute", default=None, help="supervised: the labels file's column to learn.")
@@ -52,6 +52,13 @@ def directions(checkpoint, method, out, num, layers, samples, labels, attribute,
     from modiste.latent.latents import latents_paths, load_latents
     from modiste.latent.outputs import check_out_file
 
+    from pathlib import Path
+
+    from modiste.errors import ModisteError
+
+    if Path(out).suffix.lower() not in ("", ".safetensors", ".json") and not Path(out).suffix[1:].isdigit():
+        raise ModisteError(f"--out {out} names a directions file: give a name without a suffix or ending in "
+                           f".safetensors (it writes NAME.safetensors, NAME.json and NAME.preview.png)")
     out_path = check_out_file(latents_paths(out)[0], (".safetensors",))
     seeds = parse_optional_seeds(preview_seeds)
     G = modiste.load_generator(checkpoint, resolve_device_text(device))
