@@ -23,7 +23,7 @@ from modiste.latent.cli.options import (
               help="Pivotal tuning: then fine-tune a copy of the generator so the photo is reproduced; the tuned "
                    "weights are saved beside the latents (<name>.pti.safetensors) for every --latents command.")
 @click.option("--pti-steps", type=int, default=100, show_default=True, help="Steps of pivotal tuning.")
-@click.option("--pti-lr", type=float, default=1e-3, show_default=True, help="Learning rate of pivotal tuning (Adam).")
+@click.option("--pti-lr", type=float, default=3e-3, show_default=True, help="Learning rate of pivotal tuning (Adam).")
 @click.option("--noise/--no-noise", "optimise_noise", default=True, show_default=True,
               help="Optimise the generator's noise maps too (regularised; saved beside the latents).")
 @click.option("--latent-noise", type=float, default=0.01, show_default=True,
