@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 import modiste
-from modiste.cli import main
+from cli_runner import run_modiste as run_cli
 from modiste.errors import ModisteError
 from modiste.gan.checkpoint import list_checkpoints, read_state
 from modiste.gan.networks import build_discriminator, build_generator
@@ -25,12 +25,6 @@ TINY = ["--resolution", "16", "--aspect", "2:3", "--preset", "tiny", "--batch", 
 TINY_CLASSES = ["Tshirts", "Dresses", "Jeans"]  # the classes of tests/conftest.py's tiny runs
 
 
-def run_cli(*args: str) -> int:
-    try:
-        main(list(args))
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
 
 
 def write_folder_data(root: Path, classes: list[str], per_class: int = 4) -> Path:

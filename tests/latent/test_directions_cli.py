@@ -7,6 +7,7 @@ import torch
 from PIL import Image
 
 import modiste
+from cli_runner import run_modiste as run
 from modiste.cli import main
 from modiste.errors import ModisteError
 from modiste.gan.images import latents_for_seeds
@@ -15,12 +16,6 @@ from modiste.latent.directions import load_directions
 from modiste.latent.directions.labels_file import label_targets, labels_directions
 
 
-def run(*args: str) -> int:
-    try:
-        main(list(args))
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
 
 
 def test_cli_writes_file_and_labelled_preview(tiny_run, tmp_path, capsys):

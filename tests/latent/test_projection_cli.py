@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 import modiste
-from modiste.cli import main
+from cli_runner import run_modiste as run_cli
 from modiste.gan.images import to_uint8
 from modiste.latent import load_latents
 from modiste.latent.inputs import load_generator_for, read_latents_for
@@ -19,12 +19,6 @@ from modiste.latent.inputs import load_generator_for, read_latents_for
 PHOTO = "fashion-products-224/images/10000.jpg"
 
 
-def run_cli(*args: str) -> int:
-    try:
-        main(list(args))
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
 
 
 @pytest.mark.slow

@@ -9,18 +9,12 @@ import pytest
 import torch
 from PIL import Image
 
-from modiste.cli import main
+from cli_runner import run_modiste as run
 from modiste.errors import ModisteError
 from modiste.latent.synthesis_quality import (
     ClassFeatures, NearestClassMeanScorer, mean_pairwise_distance, per_class_indices, synthesis_report)
 
 
-def run(*args: str) -> int:
-    try:
-        main(list(args))
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
 
 
 def mean_colour(images_u8: torch.Tensor) -> torch.Tensor:
