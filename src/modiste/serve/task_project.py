@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from modiste.errors import ModisteError
 from modiste.serve.jobs import JobContext
 from modiste.serve.routes.common import class_index
 from modiste.serve.schemas import ProjectParams
@@ -52,6 +53,10 @@ def latents_of(studio, job_id: str) -> Path:
         job = studio.jobs.get(job_id)
     except Exception:
         raise NotFound(f"no projection job {job_id!r}: project a photo first (POST /api/jobs kind=project)") from None
-    if job.kind != "project" or job.status != "done":
-        raise NotFound(f"job {job_id} is not a finished projection ({job.kind}, {job.status}): wait for it to finish")
+    if job.kind != "project":
+        raise ModisteError(f"job {job_id} is a {job.kind} job, not a projection: send the id of a "
+                           f"project job as \"latents\" (POST /api/jobs kind=project)")
+    if job.status != "done":
+        raise ModisteError(f"projection job {job_id} is {job.status}, not done: wait for it to finish "
+                           f"(GET /api/jobs/{job_id}) or project the photo again")
     return studio.jobs.root / job.id / f"{LATENTS_STEM}.safetensors"

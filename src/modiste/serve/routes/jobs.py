@@ -66,7 +66,7 @@ async def cancel(job_id: str, request: Request) -> dict:
     return studio_of(request).jobs.cancel(job_id).public()
 
 
-@router.get("/api/jobs/{job_id}/files/{name}")
+@router.get("/api/jobs/{job_id}/files/{name:path}")  # products report images/<handle>.png
 async def result_file(job_id: str, name: str, request: Request) -> FileResponse:
     """A file the job wrote; only names the job reported are served."""
     _job(request, job_id)
@@ -74,4 +74,4 @@ async def result_file(job_id: str, name: str, request: Request) -> FileResponse:
         path = studio_of(request).jobs.file(job_id, name)
     except Exception as e:
         raise NotFound(str(e)) from None
-    return FileResponse(path, filename=name)
+    return FileResponse(path, filename=name.rsplit("/", 1)[-1])

@@ -1,0 +1,48 @@
+"""What a new user of the studio ran into: product images under images/, editing with a non-projection job."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from tests.serve.conftest import make_client
+from tests.serve.test_features import wait_job
+
+
+@pytest.fixture
+def product_client(runs_dir, tmp_path, tiny_tagger, tiny_text_model):
+    with make_client(runs_dir, tmp_path, tagger=tiny_tagger, text_model=tiny_text_model) as c:
+        yield c
+
+
+def test_product_images_listed_by_the_job_can_be_fetched(product_client):
+    r = product_client.post("/api/jobs", json={"kind": "product", "params": {"model": "cond", "seeds": [5],
+                                                                             "class": "Dresses"}})
+    assert r.status_code == 202, r.text
+    st = wait_job(product_client, r.json()["id"], 300)
+    assert st["status"] == "done", st
+    images = [f for f in st["files"] if f.startswith("images/")]
+    assert len(images) == 1 and images[0].endswith(".png")
+    got = product_client.get(f"/api/jobs/{st['id']}/files/{images[0]}")
+    assert got.status_code == 200, got.text
+    assert Image.open(io.BytesIO(got.content)).size == (16, 24)  # the tiny run's canvas, width x height
+    # the catalogue refers to the image by the same relative path, so it resolves beside catalogue.html
+    page = product_client.get(f"/api/jobs/{st['id']}/files/catalogue.html").text
+    assert images[0] in page
+    # names the job did not report stay refused, traversal included
+    for bad in ("images/../products.jsonl.x", "images/../../../etc/passwd", "images/nope.png"):
+        r = product_client.get(f"/api/jobs/{st['id']}/files/{bad}")
+        assert r.status_code == 404 and "error" in r.json(), bad
+
+
+def test_editing_with_a_walk_job_says_it_is_not_a_projection(client):
+    r = client.post("/api/jobs", json={"kind": "walk", "params": {"model": "uncond", "seeds": [1, 2], "frames": 2,
+                                                                  "format": "gif"}})
+    st = wait_job(client, r.json()["id"])
+    assert st["status"] == "done", st
+    e = client.post("/api/edit", json={"model": "uncond", "latents": st["id"], "edits": []})
+    assert e.status_code == 400
+    msg = e.json()["error"]
+    assert "walk job, not a projection" in msg and "kind=project" in msg and "\n" not in msg
