@@ -46,3 +46,25 @@ def test_editing_with_a_walk_job_says_it_is_not_a_projection(client):
     assert e.status_code == 400
     msg = e.json()["error"]
     assert "walk job, not a projection" in msg and "kind=project" in msg and "\n" not in msg
+
+
+def test_class_for_an_unconditional_model_names_the_api_field(client):
+    r = client.post("/api/generate", json={"model": "uncond", "seeds": [1], "class": "Dresses"})
+    assert r.status_code == 400
+    msg = r.json()["error"]
+    assert "--class" not in msg and '"class"' in msg and "unconditional" in msg
+
+
+@pytest.mark.parametrize("body", [b'{"model": "uncond"', b"\xff\xfe", b"{'model': 'uncond'}"])
+def test_malformed_json_says_so_with_the_fix(client, body):
+    r = client.post("/api/generate", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    msg = r.json()["error"]
+    assert "not valid JSON" in msg and "application/json" in msg and "\n" not in msg
+
+
+def test_wrong_method_names_the_allowed_one(client):
+    r = client.get("/api/generate")
+    assert r.status_code == 405
+    assert r.json()["error"] == "GET is not allowed on /api/generate: use POST (see /docs)"
+    assert client.delete("/api/models").json()["error"].endswith("use GET (see /docs)")

@@ -27,6 +27,11 @@ log = logging.getLogger("modiste.serve")
 
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":  # loc is ("body", <character offset>)
+            at = err.get("loc", ("body", "?"))[-1]
+            return (f"invalid request: the body is not valid JSON (error at character {at}): "
+                    f"send a JSON object with 'Content-Type: application/json' (see /docs)")
     for err in exc.errors()[:3]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
         parts.append(f"{where}: {err.get('msg', 'invalid')}")
@@ -79,6 +84,10 @@ def create_app(config: ServeConfig, studio: Studio | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def starlette_error(request: Request, exc: StarletteHTTPException):
         msg = "no such endpoint: see /docs for the API" if exc.status_code == 404 else str(exc.detail)
+        if exc.status_code == 405:
+            headers = {k.lower(): v for k, v in (getattr(exc, "headers", None) or {}).items()}
+            allowed = headers.get("allow", "another method")
+            msg = f"{request.method} is not allowed on {request.url.path}: use {allowed} (see /docs)"
         return JSONResponse({"error": msg}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.get("/api/health", tags=["server"])

@@ -38,6 +38,8 @@ def class_index(G: Any, name: str | None) -> int | None:
     """The class index for `name` on G (None for unconditional models); ModisteError listing classes."""
     from modiste.gan.generate import class_index as index
 
+    if G.c_dim == 0 and name is not None:  # the CLI's message says "--class"; an API client sends "class"
+        raise ModisteError(f"\"class\" {name!r} was sent but this model is unconditional: leave \"class\" out")
     idx = index(G, name)
     if G.c_dim > 0 and idx is None:
         raise ModisteError(f"this model is conditional: send \"class\", one of {', '.join(G.cfg.class_names)}")
