@@ -39,7 +39,8 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     from modiste.gan.images import parse_seeds
     from modiste.products.compose import ProductComposer
     from modiste.products.export import FORMATS, export_products
-    from modiste.products.generation import SamplingSettings
+    from modiste.products.export.write import check_outdir
+    from modiste.products.generation import SamplingSettings, check_seeds
     from modiste.products.tagging import image_paths, read_image
     from modiste.text.generate import SamplingOptions
 
@@ -48,7 +49,8 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
         raise ModisteError(f"--formats {formats!r}: use a comma-separated subset of {', '.join(FORMATS)}")
     if count < 1 and not seeds:
         raise ModisteError(f"--n {count}: ask for at least one product")
-    seed_list = parse_seeds(seeds) if seeds else list(range(count))
+    seed_list = check_seeds(parse_seeds(seeds) if seeds else list(range(count)))
+    check_outdir(outdir)
     files = image_paths(images) if images else []
     if not files and generator is None:
         raise ModisteError("no generator: pass --generator a run folder or snapshot (or --image PHOTO)")

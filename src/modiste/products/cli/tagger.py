@@ -101,7 +101,7 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
     """Tag image files/folders (PATHS) or a generator's seeds: labels, confidences, rule colour."""
     from modiste.errors import ModisteError
     from modiste.gan.images import parse_seeds
-    from modiste.products.generation import SamplingSettings
+    from modiste.products.generation import SamplingSettings, check_seeds
     from modiste.products.predict import check_output, format_table, tag_paths, tag_row, tag_seeds, write_rows
     from modiste.products.tagging import ImageTagger
 
@@ -109,12 +109,13 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
         raise ModisteError("tag either image PATHS or --checkpoint G --seeds S, not both or neither")
     if checkpoint and not seeds:
         raise ModisteError("--checkpoint needs --seeds, e.g. --seeds 0-15")
+    seed_list = check_seeds(parse_seeds(seeds)) if checkpoint and seeds else []
     if out:
         check_output(out)
     model = ImageTagger(tagger_dir, device=device, with_colour=not no_colour)
     if checkpoint:
         settings = SamplingSettings(truncation, truncation_center)
-        names, tags = tag_seeds(model, checkpoint, parse_seeds(seeds or ""), class_name, settings, device)
+        names, tags = tag_seeds(model, checkpoint, seed_list, class_name, settings, device)
     else:
         names, tags = tag_paths(model, list(paths))
     rows = [tag_row(n, t) for n, t in zip(names, tags)]

@@ -18,6 +18,19 @@ def image_name(product: Product) -> str:
     return f"{IMAGE_DIR}/{product.handle}.png"
 
 
+def check_outdir(outdir: str | os.PathLike) -> Path:
+    """Refuse an output folder that cannot hold the exports (a file in its place or in images/'s).
+
+    Called before any product is composed, so a bad --outdir costs nothing and writes nothing.
+    Raises ModisteError naming the blocking file.
+    """
+    outdir = Path(outdir)
+    for path in (outdir, *outdir.parents, outdir / IMAGE_DIR):
+        if path.exists() and not path.is_dir():
+            raise ModisteError(f"output folder '{outdir}': '{path}' is a file: pass another --outdir")
+    return outdir
+
+
 def write_images(products: list[Product], outdir: str | os.PathLike) -> None:
     """Save each product's image under outdir/images/<handle>.png and record the name in `image_file`."""
     outdir = Path(outdir)
@@ -45,7 +58,7 @@ def export_products(products: list[Product], outdir: str | os.PathLike, formats:
     from modiste.products.export.jsonl import write_jsonl
     from modiste.products.export.shopify import write_shopify_csv
 
-    outdir = Path(outdir)
+    outdir = check_outdir(outdir)
     write_images(products, outdir)
     written = {}
     if "jsonl" in formats:

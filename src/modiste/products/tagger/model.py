@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from modiste.atomic import atomic_path, atomic_write_json
@@ -144,7 +145,7 @@ def load_tagger(folder: str | os.PathLike, backbone_sha256: str | None = None) -
                                f"{VERSION!r}: retrain it with `modiste tagger train --colour-features`")
     try:
         tensors = load_file(str(folder / WEIGHTS_FILE))
-    except (OSError, ValueError, RuntimeError) as e:
+    except (OSError, ValueError, RuntimeError, SafetensorError) as e:
         raise ModisteError(f"'{folder / WEIGHTS_FILE}' is damaged ({type(e).__name__}): train the tagger again") \
             from None
     specs = [AttributeSpec(**{**s, "folded": dict(s.get("folded", {}))}) for s in meta["attributes"]]

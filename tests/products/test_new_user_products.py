@@ -1,0 +1,73 @@
+"""Bad input a new user of `modiste product` / `modiste tagger predict` tried: one `error:` line, status 2,
+nothing written (found by trying the commands on the real runs)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from modiste.cli import main
+from modiste.errors import ModisteError
+from modiste.products.generation import MAX_SEED, check_seeds
+
+
+def cli(args) -> int:
+    """Run `modiste ARGS`; the exit status (0 when main returns normally)."""
+    try:
+        main(args)
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0
+
+
+def test_check_seeds_bounds_and_repeats():
+    assert MAX_SEED == 4294967295  # numpy RandomState's largest seed
+    assert check_seeds([0, 7, MAX_SEED]) == [0, 7, MAX_SEED]
+    with pytest.raises(ModisteError, match="seed 4294967296 is out of range"):
+        check_seeds([1, MAX_SEED + 1])
+    with pytest.raises(ModisteError, match="seed 3 is repeated"):
+        check_seeds([3, 4, 3])
+
+
+@pytest.mark.parametrize("seeds, message", [("99999999999", "out of range"), ("3,3", "seed 3 is repeated")])
+def test_product_bad_seeds_refused_before_anything(tiny_run, tiny_tagger, tiny_text_model, tmp_path, capsys,
+                                                   seeds, message):
+    out = tmp_path / "products"
+    status = cli(["product", "--generator", str(tiny_run), "--tagger", str(tiny_tagger), "--text-model",
+                  str(tiny_text_model), "--seeds", seeds, "--class", "Dresses", "--outdir", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_product_outdir_that_is_a_file(tiny_run, tiny_tagger, tiny_text_model, tmp_path, capsys):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for outdir in (blocker, blocker / "sub"):
+        status = cli(["product", "--generator", str(tiny_run), "--tagger", str(tiny_tagger), "--text-model",
+                      str(tiny_text_model), "--seeds", "1", "--class", "Dresses", "--outdir", str(outdir)])
+        err = capsys.readouterr().err
+        assert status == 2 and "is a file" in err and "Traceback" not in err
+    assert blocker.read_text() == "x"
+
+
+def test_tagger_predict_seed_out_of_range(tiny_run, tiny_tagger, tmp_path, capsys):
+    status = cli(["tagger", "predict", "--checkpoint", str(tiny_run), "--seeds", "4294967296", "--class", "Dresses",
+                  "--tagger", str(tiny_tagger)])
+    err = capsys.readouterr().err
+    assert status == 2 and "out of range" in err and "Traceback" not in err
+
+
+def test_tagger_with_truncated_weights_is_refused(tiny_tagger, tmp_path, capsys):
+    damaged = tmp_path / "tagger"
+    shutil.copytree(tiny_tagger, damaged)
+    weights = damaged / "tagger.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    photo = tmp_path / "p.png"
+    from PIL import Image
+
+    Image.new("RGB", (32, 48), (200, 30, 40)).save(photo)
+    status = cli(["tagger", "predict", str(photo), "--tagger", str(damaged)])
+    err = capsys.readouterr().err
+    assert status == 2 and "is damaged" in err and "Traceback" not in err
