@@ -68,3 +68,17 @@ def test_wrong_method_names_the_allowed_one(client):
     assert r.status_code == 405
     assert r.json()["error"] == "GET is not allowed on /api/generate: use POST (see /docs)"
     assert client.delete("/api/models").json()["error"].endswith("use GET (see /docs)")
+
+
+
+def test_projecting_onto_a_grey_generator_is_refused_before_queueing(make_tiny_run, tmp_path):
+    runs = tmp_path / "runs"
+    make_tiny_run(runs / "grey", None, img_channels=1)
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 60), (200, 30, 30)).save(buf, format="PNG")
+    with make_client(runs, tmp_path) as c:
+        up = c.post("/api/uploads", files={"file": ("dress.png", buf.getvalue(), "image/png")}).json()
+        r = c.post("/api/jobs", json={"kind": "project", "params": {"model": "grey", "upload": up["upload"], "steps": 2}})
+        # was: 202, then the job failed with "internal error (RuntimeError)" from the 3-channel Inception
+        assert r.status_code == 400 and "grey" in r.json()["error"] and "colour model" in r.json()["error"]
+        assert c.get("/api/jobs").json()["jobs"] == []
