@@ -82,3 +82,15 @@ def test_projecting_onto_a_grey_generator_is_refused_before_queueing(make_tiny_r
         # was: 202, then the job failed with "internal error (RuntimeError)" from the 3-channel Inception
         assert r.status_code == 400 and "grey" in r.json()["error"] and "colour model" in r.json()["error"]
         assert c.get("/api/jobs").json()["jobs"] == []
+
+
+def test_a_failed_projection_does_not_show_server_paths(client):
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1), (200, 30, 30)).save(buf, format="PNG")  # smaller than the 16x24 canvas
+    up = client.post("/api/uploads", files={"file": ("dot.png", buf.getvalue(), "image/png")}).json()
+    r = client.post("/api/jobs", json={"kind": "project", "params": {"model": "uncond", "upload": up["upload"],
+                                                                      "steps": 2}})
+    st = wait_job(client, r.json()["id"])
+    assert st["status"] == "failed"
+    assert st["error"].startswith("the uploaded photo is 1x1, smaller than the 16x24 canvas")
+    assert "/jobs/" not in st["error"] and "in/photo" not in st["error"]

@@ -36,7 +36,11 @@ def build(studio, params: ProjectParams):
         options = ProjectOptions(space=params.space, steps=params.steps, class_name=params.class_name,
                                  pti=params.pti, pti_steps=params.pti_steps, progress=False)
         ctx.progress(0.02, "projecting")
-        results = project_photos(G, [photo], options, on_progress=lambda f: ctx.progress(0.02 + 0.93 * f))
+        try:
+            results = project_photos(G, [photo], options, on_progress=lambda f: ctx.progress(0.02 + 0.93 * f))
+        except ModisteError as e:  # the message names the server's copy: clients know it as their upload
+            named = str(e).replace(f"photo {photo}", str(photo)).replace(str(photo), "the uploaded photo")
+            raise ModisteError(named) from None
         ctx.progress(0.96, "writing")
         summary = write_projections(G, results, ctx.outdir, options)
         shutil.rmtree(photo.parent, ignore_errors=True)
