@@ -71,3 +71,17 @@ def test_tagger_with_truncated_weights_is_refused(tiny_tagger, tmp_path, capsys)
     status = cli(["tagger", "predict", str(photo), "--tagger", str(damaged)])
     err = capsys.readouterr().err
     assert status == 2 and "is damaged" in err and "Traceback" not in err
+
+
+def test_tagger_predict_out_that_cannot_be_written(tiny_tagger, tmp_path, capsys):
+    from PIL import Image
+
+    photo = tmp_path / "p.png"
+    Image.new("RGB", (32, 48), (200, 30, 40)).save(photo)
+    (tmp_path / "adir.csv").mkdir()
+    (tmp_path / "afile").write_text("x")
+    for out, message in ((tmp_path / "adir.csv", "is a folder"), (tmp_path / "afile" / "t.csv", "is a file")):
+        status = cli(["tagger", "predict", str(photo), "--tagger", str(tiny_tagger), "--out", str(out)])
+        err = capsys.readouterr().err
+        assert status == 2 and message in err and "Traceback" not in err
+    assert (tmp_path / "afile").read_text() == "x" and not any((tmp_path / "adir.csv").iterdir())

@@ -54,9 +54,18 @@ def tag_row(name: str, tags: ImageTags) -> dict[str, Any]:
 
 
 def check_output(out: str | os.PathLike) -> Path:
+    """Check `out` can take the tag table: a .csv/.jsonl name, not a folder, no file where a parent folder goes.
+
+    Raises ModisteError naming the problem (called before the tagger runs, so nothing is computed in vain).
+    """
     path = Path(out)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise ModisteError(f"--out {path} must end in .csv or .jsonl")
+    if path.is_dir():
+        raise ModisteError(f"--out {path} is a folder: pass a file name like {path / 'tags.csv'}")
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ModisteError(f"--out {path}: '{blocker}' is a file, not a folder: pass another --out")
     return path
 
 
