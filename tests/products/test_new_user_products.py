@@ -85,3 +85,16 @@ def test_tagger_predict_out_that_cannot_be_written(tiny_tagger, tmp_path, capsys
         err = capsys.readouterr().err
         assert status == 2 and message in err and "Traceback" not in err
     assert (tmp_path / "afile").read_text() == "x" and not any((tmp_path / "adir.csv").iterdir())
+
+
+@pytest.mark.parametrize("option, value, message", [("--max-new-tokens", "0", "at least 1 token"),
+                                                    ("--text-top-p", "2", "(0, 1]"),
+                                                    ("--text-temperature", "-1", "greedy")])
+def test_product_bad_text_sampling_refused(tiny_run, tiny_tagger, tiny_text_model, tmp_path, capsys,
+                                           option, value, message):
+    out = tmp_path / "products"
+    status = cli(["product", "--generator", str(tiny_run), "--tagger", str(tiny_tagger), "--text-model",
+                  str(tiny_text_model), "--seeds", "1", "--class", "Dresses", option, value, "--outdir", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and message in err and "Traceback" not in err
+    assert not out.exists()

@@ -47,6 +47,12 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     if not wanted or any(f not in FORMATS for f in wanted):
         raise ModisteError(f"--formats {formats!r}: use a comma-separated subset of {', '.join(FORMATS)}")
+    if max_new_tokens < 1:
+        raise ModisteError(f"--max-new-tokens {max_new_tokens}: a description needs at least 1 token (default 120)")
+    if not 0 < text_top_p <= 1:
+        raise ModisteError(f"--text-top-p {text_top_p}: nucleus sampling keeps a probability mass in (0, 1]")
+    if text_temperature < 0:
+        raise ModisteError(f"--text-temperature {text_temperature}: use 0 (greedy) or a positive temperature")
     if count < 1 and not seeds:
         raise ModisteError(f"--n {count}: ask for at least one product")
     seed_list = check_seeds(parse_seeds(seeds) if seeds else list(range(count)))
