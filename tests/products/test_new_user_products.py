@@ -98,3 +98,28 @@ def test_product_bad_text_sampling_refused(tiny_run, tiny_tagger, tiny_text_mode
     err = capsys.readouterr().err
     assert status == 2 and message in err and "Traceback" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"hidden": -1}, "--hidden -1"), ({"hidden": 8, "epochs": 0}, "--epochs 0"), ({"l2": -1.0}, "--l2 -1.0"),
+    ({"target_precision": 2.0}, "--target-precision 2.0"), ({"min_count": 0}, "--min-count 0"),
+    ({"holdout": 0.0}, "--holdout 0.0")])
+def test_tagger_train_bad_settings_refused_before_features(labelled_folder, tmp_path, changes, message):
+    from modiste.products.tagger.train import TaggerConfig, train_tagger
+
+    folder, labels = labelled_folder
+    cfg = TaggerConfig(data=str(folder), labels=str(labels), attributes=["articleType"], **{"min_count": 5, **changes})
+    # no fake_features: reaching feature extraction would run Inception (slow), so the refusal comes first
+    with pytest.raises(ModisteError, match=message.replace(".", r"\.").replace("-", r"\-")):
+        train_tagger(cfg, out=tmp_path / "tagger", progress=False)
+    assert not (tmp_path / "tagger").exists()
+
+
+def test_tagger_train_out_that_is_a_file(labelled_folder, tmp_path, capsys):
+    folder, labels = labelled_folder
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    status = cli(["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes", "articleType",
+                  "--min-count", "5", "--out", str(blocker)])
+    err = capsys.readouterr().err
+    assert status == 2 and "is a file" in err and "Traceback" not in err and blocker.read_text() == "x"

@@ -172,6 +172,36 @@ def fit_heads(x: torch.Tensor, labels: dict[str, AttributeLabels], split: Split,
     return specs, heads, report
 
 
+def check_config(cfg: TaggerConfig, out: str | os.PathLike | None = None) -> None:
+    """Refuse settings that would crash or silently train a useless tagger, before any feature is computed.
+
+    Raises ModisteError naming the option: --hidden/--min-count below 0/1, --epochs/--max-iter/
+    --fine-tune-epochs below 1, a negative --l2 (a NaN temperature), --target-precision outside (0, 1]
+    (above 1 every tag abstains), or an --out that is a file or lies under one.
+    """
+    if cfg.hidden < 0:
+        raise ModisteError(f"--hidden {cfg.hidden}: use 0 (logistic regression) or a positive width like 512")
+    if cfg.min_count < 1:
+        raise ModisteError(f"--min-count {cfg.min_count}: use at least 1 (default 20)")
+    for option, value in (("--epochs", cfg.epochs), ("--max-iter", cfg.max_iter),
+                          ("--fine-tune-epochs", cfg.fine_tune_epochs if cfg.fine_tune_blocks else 1)):
+        if value < 1:
+            raise ModisteError(f"{option} {value}: use at least 1")
+    if cfg.fine_tune_blocks < 0:
+        raise ModisteError(f"--fine-tune-blocks {cfg.fine_tune_blocks}: use 0 (frozen) or a positive count")
+    if not cfg.l2 >= 0:
+        raise ModisteError(f"--l2 {cfg.l2}: the L2 penalty must be >= 0 (default 1e-3)")
+    if not 0 < cfg.target_precision <= 1:
+        raise ModisteError(f"--target-precision {cfg.target_precision}: use a precision in (0, 1], e.g. 0.9")
+    if not (0 < cfg.holdout < 1 and 0 < cfg.val < 1 and cfg.holdout + cfg.val < 0.9):
+        raise ModisteError(f"--holdout {cfg.holdout} and --val {cfg.val} must be in (0, 1) and leave >= 10 % "
+                           "for training")
+    if out is not None:
+        blocker = next((p for p in (Path(out), *Path(out).parents) if p.exists() and not p.is_dir()), None)
+        if blocker is not None:
+            raise ModisteError(f"--out {out}: '{blocker}' is a file, not a folder: pass another --out")
+
+
 def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progress: bool = True,
                  data: TaggerData | None = None, backbone: Backbone | None = None) -> TrainResult:
     """Train a tagger as `cfg` says and, with `out`, save it there with its split and report.
@@ -179,6 +209,7 @@ def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progre
     `data`/`backbone` may be passed to reuse features already in memory (benchmarks). Raises
     ModisteError for bad data or labels (see `modiste.products.tagger.labels`).
     """
+    check_config(cfg, out)
     if cfg.fine_tune_blocks and data is not None:
         raise ModisteError("fine-tuning reads images, not cached features: do not pass precomputed data")
     if data is None:
