@@ -123,3 +123,24 @@ def test_tagger_train_out_that_is_a_file(labelled_folder, tmp_path, capsys):
                   "--min-count", "5", "--out", str(blocker)])
     err = capsys.readouterr().err
     assert status == 2 and "is a file" in err and "Traceback" not in err and blocker.read_text() == "x"
+
+
+def test_blocking_file(tmp_path):
+    from modiste.products.outputs import blocking_file
+
+    (tmp_path / "f").write_text("x")
+    assert blocking_file(tmp_path / "f" / "a" / "b") == tmp_path / "f"
+    assert blocking_file(tmp_path / "new" / "a") is None and blocking_file(tmp_path) is None
+
+
+def test_tagger_eval_damaged_split_and_out_file(tiny_tagger, tmp_path, capsys):
+    tagger = tmp_path / "tagger"
+    shutil.copytree(tiny_tagger, tagger)
+    (tagger / "split.json").write_text('{"x": 1}')
+    assert cli(["tagger", "eval", "--tagger", str(tagger)]) == 2
+    err = capsys.readouterr().err
+    assert "no readable split.json" in err and "Traceback" not in err
+    (tmp_path / "afile").write_text("x")
+    assert cli(["tagger", "eval", "--tagger", str(tagger), "--out", str(tmp_path / "afile")]) == 2
+    err = capsys.readouterr().err
+    assert "is a file" in err and "Traceback" not in err and (tmp_path / "afile").read_text() == "x"

@@ -63,7 +63,9 @@ def check_output(out: str | os.PathLike) -> Path:
         raise ModisteError(f"--out {path} must end in .csv or .jsonl")
     if path.is_dir():
         raise ModisteError(f"--out {path} is a folder: pass a file name like {path / 'tags.csv'}")
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    from modiste.products.outputs import blocking_file
+
+    blocker = blocking_file(path.parent)
     if blocker is not None:
         raise ModisteError(f"--out {path}: '{blocker}' is a file, not a folder: pass another --out")
     return path

@@ -72,8 +72,13 @@ def evaluate(tagger_dir: str, data: str | None, labels: str | None, out: str | N
     from modiste.products.tagger.evaluate import evaluate_tagger
     from modiste.products.tagger.report import write_report
 
-    results, tdata = evaluate_tagger(tagger_dir, data, labels, progress=not quiet)
+    from modiste.errors import ModisteError
+    from modiste.products.outputs import blocking_file
+
     folder = Path(out) if out else Path(tagger_dir) / "eval"
+    if blocking_file(folder) is not None:
+        raise ModisteError(f"--out {folder}: '{blocking_file(folder)}' is a file, not a folder: pass another --out")
+    results, tdata = evaluate_tagger(tagger_dir, data, labels, progress=not quiet)
     summary = write_report(folder, results, tdata.features.dataset, tdata.keep, tdata.item)
     atomic_write_json(folder / "eval.json", summary)
     for name, s in summary.items():

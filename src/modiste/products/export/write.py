@@ -24,10 +24,12 @@ def check_outdir(outdir: str | os.PathLike) -> Path:
     Called before any product is composed, so a bad --outdir costs nothing and writes nothing.
     Raises ModisteError naming the blocking file.
     """
+    from modiste.products.outputs import blocking_file
+
     outdir = Path(outdir)
-    for path in (outdir, *outdir.parents, outdir / IMAGE_DIR):
-        if path.exists() and not path.is_dir():
-            raise ModisteError(f"output folder '{outdir}': '{path}' is a file: pass another --outdir")
+    blocker = blocking_file(outdir / IMAGE_DIR)
+    if blocker is not None:
+        raise ModisteError(f"output folder '{outdir}': '{blocker}' is a file: pass another --outdir")
     return outdir
 
 

@@ -85,11 +85,15 @@ def holdout_positions(data: TaggerData, holdout_items: list[str]) -> np.ndarray:
 
 
 def read_split(folder: Path) -> dict[str, Any]:
+    """The tagger's split.json ({"data": str, "holdout": [item names], ...}); ModisteError if missing or damaged."""
     try:
-        return json.loads((folder / SPLIT_FILE).read_text())
+        split = json.loads((folder / SPLIT_FILE).read_text())
+        if isinstance(split, dict) and isinstance(split.get("data"), str) and isinstance(split.get("holdout"), list):
+            return split
     except (OSError, ValueError):
-        raise ModisteError(f"'{folder}' has no readable {SPLIT_FILE}: evaluate a folder written by "
-                           "`modiste tagger train`") from None
+        pass
+    raise ModisteError(f"'{folder}' has no readable {SPLIT_FILE}: evaluate a folder written by "
+                       "`modiste tagger train`")
 
 
 def evaluate_tagger(folder: str | os.PathLike, data: str | None = None, labels: str | None = None,

@@ -197,7 +197,9 @@ def check_config(cfg: TaggerConfig, out: str | os.PathLike | None = None) -> Non
         raise ModisteError(f"--holdout {cfg.holdout} and --val {cfg.val} must be in (0, 1) and leave >= 10 % "
                            "for training")
     if out is not None:
-        blocker = next((p for p in (Path(out), *Path(out).parents) if p.exists() and not p.is_dir()), None)
+        from modiste.products.outputs import blocking_file
+
+        blocker = blocking_file(out)
         if blocker is not None:
             raise ModisteError(f"--out {out}: '{blocker}' is a file, not a folder: pass another --out")
 
