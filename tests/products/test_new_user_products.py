@@ -144,3 +144,19 @@ def test_tagger_eval_damaged_split_and_out_file(tiny_tagger, tmp_path, capsys):
     assert cli(["tagger", "eval", "--tagger", str(tagger), "--out", str(tmp_path / "afile")]) == 2
     err = capsys.readouterr().err
     assert "is a file" in err and "Traceback" not in err and (tmp_path / "afile").read_text() == "x"
+
+
+def test_photo_file_name_becomes_a_url_safe_handle(tiny_tagger, tiny_text_model, tmp_path, capsys):
+    import json
+    import unicodedata
+
+    from PIL import Image
+
+    name = unicodedata.normalize("NFD", "Café <b> 2")  # as macOS writes accented file names
+    Image.new("RGB", (32, 48), (200, 30, 40)).save(tmp_path / f"{name}.png")
+    out = tmp_path / "products"
+    assert cli(["product", "--tagger", str(tiny_tagger), "--text-model", str(tiny_text_model), "--image",
+                str(tmp_path / f"{name}.png"), "--outdir", str(out), "--quiet"]) == 0
+    record = json.loads((out / "products.jsonl").read_text().splitlines()[0])
+    assert record["handle"] == "caf\u00e9-b-2"  # NFC, lowercase, '<', '>' and spaces folded to '-'
+    assert [p.name for p in (out / "images").iterdir()] == ["caf\u00e9-b-2.png"]

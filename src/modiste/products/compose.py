@@ -15,6 +15,7 @@ the copy guard on, so a product never depends on the others composed with it.
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from modiste.products.tagging import ImageTagger, ImageTags
 
 
 def _slug(text: str) -> str:
+    """URL-safe handle: NFC, lowercase, runs of non-alphanumerics -> one '-' ("Café <b> 2" -> "café-b-2")."""
+    text = unicodedata.normalize("NFC", text)
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split()) or "product"
 
 
@@ -106,9 +109,13 @@ class ProductComposer:
 
     def from_image(self, image: torch.Tensor, name: str, requested: str | None = None, seed: int = 0,
                    provenance: dict[str, Any] | None = None) -> Product:
-        """A product from a uint8 [3, H, W] image (a real photo, a generated one); `seed` drives the text."""
+        """A product from a uint8 [3, H, W] image (a real photo, a generated one); `seed` drives the text.
+
+        The handle is `name` as a slug (a photo's file name may hold spaces, '<', or NFD accents that
+        Shopify handles, image URLs and HTML ids cannot).
+        """
         tags = self.tagger.tag(image.unsqueeze(0))[0]
-        return self._finish(image, tags, name, requested, seed, provenance or {"source": "image", "name": name})
+        return self._finish(image, tags, _slug(name), requested, seed, provenance or {"source": "image", "name": name})
 
     def from_seed(self, seed: int, class_name: str | None = None) -> Product:
         """The product of generator seed `seed` (class `class_name` for conditional generators)."""
