@@ -160,3 +160,15 @@ def test_photo_file_name_becomes_a_url_safe_handle(tiny_tagger, tiny_text_model,
     record = json.loads((out / "products.jsonl").read_text().splitlines()[0])
     assert record["handle"] == "caf\u00e9-b-2"  # NFC, lowercase, '<', '>' and spaces folded to '-'
     assert [p.name for p in (out / "images").iterdir()] == ["caf\u00e9-b-2.png"]
+
+
+def test_photos_whose_handles_collide_are_refused_first(tiny_tagger, tiny_text_model, tmp_path, capsys):
+    from PIL import Image
+
+    for name in ("a b.png", "A-b.png"):
+        Image.new("RGB", (32, 48), (200, 30, 40)).save(tmp_path / name)
+    out = tmp_path / "products"
+    status = cli(["product", "--tagger", str(tiny_tagger), "--text-model", str(tiny_text_model), "--image",
+                  str(tmp_path / "a b.png"), "--image", str(tmp_path / "A-b.png"), "--outdir", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and "share the handle 'a-b'" in err and "Traceback" not in err and not out.exists()

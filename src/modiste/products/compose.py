@@ -31,7 +31,7 @@ from modiste.products.record import Product
 from modiste.products.tagging import ImageTagger, ImageTags
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     """URL-safe handle: NFC, lowercase, runs of non-alphanumerics -> one '-' ("Café <b> 2" -> "café-b-2")."""
     text = unicodedata.normalize("NFC", text)
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split()) or "product"
@@ -115,14 +115,14 @@ class ProductComposer:
         Shopify handles, image URLs and HTML ids cannot).
         """
         tags = self.tagger.tag(image.unsqueeze(0))[0]
-        return self._finish(image, tags, _slug(name), requested, seed, provenance or {"source": "image", "name": name})
+        return self._finish(image, tags, slug(name), requested, seed, provenance or {"source": "image", "name": name})
 
     def from_seed(self, seed: int, class_name: str | None = None) -> Product:
         """The product of generator seed `seed` (class `class_name` for conditional generators)."""
         G = self.require_generator()
         index = resolve_class(G, class_name)
         image = generate_seed_images(G, [seed], index, self.sampling)[0]
-        handle = f"{_slug(class_name or 'product')}-seed-{seed:04d}"
+        handle = f"{slug(class_name or 'product')}-seed-{seed:04d}"
         prov = {"source": "seed", "seed": seed, "class": class_name, "truncation": self.sampling.to_json()}
         return self.from_image(image, handle, class_name, seed, prov)
 
@@ -143,7 +143,7 @@ class ProductComposer:
         image = to_uint8(G.synthesis(ws, noise_mode="const"))[0].cpu()
         requested = requested or latents.classes[row]
         prov = {"source": "latents", "latents": str(path), "row": row, "meta": latents.meta}
-        return self.from_image(image, f"{_slug(Path(path).stem)}-{row:04d}", requested, seed, prov)
+        return self.from_image(image, f"{slug(Path(path).stem)}-{row:04d}", requested, seed, prov)
 
     def compose(self, seeds: list[int], class_name: str | None = None, strict: bool = False,
                 progress: bool = False) -> list[Product]:

@@ -37,7 +37,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     """Compose products: generated image -> tags -> context -> description -> title -> checks -> exports."""
     from modiste.errors import ModisteError
     from modiste.gan.images import parse_seeds
-    from modiste.products.compose import ProductComposer
+    from modiste.products.compose import ProductComposer, slug
     from modiste.products.export import FORMATS, export_products
     from modiste.products.export.write import check_outdir
     from modiste.products.generation import SamplingSettings, check_seeds
@@ -58,6 +58,11 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     seed_list = check_seeds(parse_seeds(seeds) if seeds else list(range(count)))
     check_outdir(outdir)
     files = image_paths(images) if images else []
+    handles = [slug(f.stem) for f in files]
+    if len(set(handles)) != len(handles):
+        dup = next(h for h in handles if handles.count(h) > 1)
+        names = [str(f) for f, h in zip(files, handles) if h == dup]
+        raise ModisteError(f"photos {', '.join(names)} would share the handle {dup!r}: rename one of them")
     if not files and generator is None:
         raise ModisteError("no generator: pass --generator a run folder or snapshot (or --image PHOTO)")
     composer = ProductComposer(
