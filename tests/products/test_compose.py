@@ -7,17 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from modiste.cli import main
+from cli_runner import run_modiste
 from modiste.products.compose import ProductComposer
 from modiste.products.export.jsonl import read_jsonl
 
 
-def cli(args) -> int:
-    try:
-        main(args)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
+
+def cli(args: list[str]) -> int:
+    return run_modiste(*args)
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,14 @@ import shutil
 
 import pytest
 
-from modiste.cli import main
+from cli_runner import run_modiste
 from modiste.errors import ModisteError
 from modiste.products.generation import MAX_SEED, check_seeds
 
 
-def cli(args) -> int:
-    """Run `modiste ARGS`; the exit status (0 when main returns normally)."""
-    try:
-        main(args)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
+
+def cli(args: list[str]) -> int:
+    return run_modiste(*args)
 
 
 def test_check_seeds_bounds_and_repeats():

@@ -7,18 +7,14 @@ import json
 
 import numpy as np
 
-from modiste.cli import main
+from cli_runner import run_modiste
 from modiste.products.tagger.model import META_FILE
 from modiste.products.tagger.train import TaggerConfig, train_tagger
 
 
-def cli(args) -> int:
-    """Run `modiste ARGS`; the exit status (0 when main returns normally)."""
-    try:
-        main(args)
-    except SystemExit as e:
-        return int(e.code or 0)
-    return 0
+
+def cli(args: list[str]) -> int:
+    return run_modiste(*args)
 
 
 def test_train_and_eval(labelled_folder, fake_features, tmp_path, capsys):
