@@ -21,9 +21,6 @@ LATENTS_STEM = "photo"
 def build(studio, params: ProjectParams):
     lm = studio.model(params.model)
     class_index(lm.G, params.class_name)  # unknown class / conditional without class: 400 now, not later
-    if lm.G.cfg.img_channels != 3:  # the projector fits RGB targets with RGB Inception features
-        raise ModisteError(f"model {params.model!r} makes grey images and projecting photos onto grey models is "
-                           f"not supported yet: project onto a colour model (GET /api/models)")
     upload = studio.upload_path(params.upload)
 
     def run(ctx: JobContext):

@@ -119,7 +119,7 @@ def project_photos(G: torch.nn.Module, paths: list[str | Path], options: Project
         raise ModisteError("no photos given: pass one or more image files")
     c = check_options(G, options, classes, len(paths))
     mode = options.mode or training_mode(G)
-    photos = [load_photo(p, (G.cfg.width, G.cfg.height), mode) for p in paths]
+    photos = [load_photo(p, (G.cfg.width, G.cfg.height), mode, G.img_channels) for p in paths]
     if outdir is not None:
         prepare_outdir(outdir)
     device = G.mapping.w_avg.device

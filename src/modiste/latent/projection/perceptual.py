@@ -55,8 +55,13 @@ class InceptionPerceptual(nn.Module):
         self.upsample = upsample
 
     def features(self, images: torch.Tensor) -> list[torch.Tensor]:
-        """Unit-normalised features of the chosen blocks, one [N, C_l, H_l, W_l] per layer."""
+        """Unit-normalised features of the chosen blocks, one [N, C_l, H_l, W_l] per layer.
+
+        images: [N, 3, H, W] or grey [N, 1, H, W] (repeated to RGB, as the FID metrics read grey images).
+        """
         x = images.float()
+        if x.shape[1] == 1:
+            x = x.expand(-1, 3, -1, -1)
         if self.upsample != 1:
             x = F.interpolate(x, scale_factor=self.upsample, mode="bilinear", align_corners=False)
         out = []

@@ -62,8 +62,9 @@ def fit_note(src: tuple[int, int], dst: tuple[int, int], mode: str) -> str | Non
     return f"{sw}x{sh} is not {ratio}: scaled to cover and cropped at the {cut} (--mode crop)"
 
 
-def load_photo(path: str | Path, size: tuple[int, int], mode: str = "pad") -> FittedPhoto:
-    """Read one photo and fit it to `size` = (width, height) as the training datasets do.
+def load_photo(path: str | Path, size: tuple[int, int], mode: str = "pad", channels: int = 3) -> FittedPhoto:
+    """Read one photo and fit it to `size` = (width, height) as the training datasets do, with the
+    generator's `channels` (3 RGB, 1 grey: a colour photo is converted as the datasets convert it).
 
     Raises ModisteError for a missing file, a file that is not an image, an unknown mode, or a
     photo smaller than the canvas (it would have to be upscaled).
@@ -76,7 +77,7 @@ def load_photo(path: str | Path, size: tuple[int, int], mode: str = "pad") -> Fi
     except OSError as e:
         raise ModisteError(f"cannot read photo {path} ({e.strerror or e}): check the path") from None
     try:  # full decode first: the upright size (EXIF orientation applied) decides the fit
-        src = decode(data, 3, None, mode).shape[1::-1]
+        src = decode(data, channels, None, mode).shape[1::-1]
     except Exception as e:  # noqa: BLE001 - any decoder failure means "not an image we can read"
         raise ModisteError(f"{path} is not an image that can be read ({type(e).__name__}): "
                            f"pass a PNG, JPEG or WebP photo") from None
@@ -86,6 +87,6 @@ def load_photo(path: str | Path, size: tuple[int, int], mode: str = "pad") -> Fi
         need = f"{dw}x{dh}" if mode == "crop" else f"{dw} wide or {dh} high"
         raise ModisteError(f"photo {path} is {sw}x{sh}, smaller than the {dw}x{dh} canvas (--mode {mode} needs at "
                            f"least {need}): use a larger photo, or upscale it yourself if that is what you want")
-    array = decode(data, 3, size, mode)  # the very call the training datasets make
+    array = decode(data, channels, size, mode)  # the very call the training datasets make
     uint8 = to_tensor(array)
     return FittedPhoto(path, to_model_range(uint8), uint8, src, mode, fit_note(src, size, mode))
