@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from modiste.atomic import atomic_path, atomic_write_json
 from modiste.errors import ModisteError
 from modiste.latent.identity import GeneratorIdentity, generator_identity
+from modiste.latent.sidecar_file import read_tensor_with_sidecar, sidecar_paths, write_tensor_with_sidecar
 
 FORMAT = "modiste-latents/1"
 SPACES = ("z", "w", "w+")
@@ -79,16 +77,11 @@ class LatentSet:
                          [self.seeds[i] for i in rows], dict(self.meta))
 
 
-def latents_paths(path: str | Path) -> tuple[Path, Path]:
-    """`x`, `x.safetensors` or `x.json` -> (x.safetensors, x.json)."""
-    path = Path(path)
-    stem = path.with_suffix("") if path.suffix in (".safetensors", ".json") else path
-    return stem.with_name(stem.name + ".safetensors"), stem.with_name(stem.name + ".json")
+latents_paths = sidecar_paths  # `x`, `x.safetensors` or `x.json` -> (x.safetensors, x.json)
 
 
 def save_latents(path: str | Path, latent_set: LatentSet) -> Path:
     """Write `path` (.safetensors + .json sidecar) atomically; return the .safetensors path."""
-    tensors_path, sidecar_path = latents_paths(path)
     sidecar = {
         "format": FORMAT,
         "space": latent_set.space,
@@ -98,11 +91,7 @@ def save_latents(path: str | Path, latent_set: LatentSet) -> Path:
         "seeds": latent_set.seeds,
         "meta": latent_set.meta,
     }
-    json.dumps(sidecar)  # fail before writing anything if meta is not JSON-able
-    with atomic_path(tensors_path) as tmp:
-        save_file({"latents": latent_set.latents.detach().float().cpu().contiguous()}, str(tmp))
-    atomic_write_json(sidecar_path, sidecar)
-    return tensors_path
+    return write_tensor_with_sidecar(path, "latents", latent_set.latents, sidecar, "latents")
 
 
 def load_latents(path: str | Path, G: torch.nn.Module | None = None) -> LatentSet:
@@ -110,17 +99,10 @@ def load_latents(path: str | Path, G: torch.nn.Module | None = None) -> LatentSe
 
     Raises ModisteError for a missing or damaged file, another format, or another generator.
     """
-    tensors_path, sidecar_path = latents_paths(path)
-    if not tensors_path.is_file() or not sidecar_path.is_file():
-        raise ModisteError(f"latents file {tensors_path} (with its sidecar {sidecar_path.name}) not found: "
-                           f"pass a latents file written by modiste (project, mix, walk, edit, synthesize)")
-    try:
-        sidecar = json.loads(sidecar_path.read_text())
-        tensor = load_file(str(tensors_path))["latents"]
-    except (OSError, json.JSONDecodeError, SafetensorError, KeyError) as e:
-        raise ModisteError(f"latents file {tensors_path} is damaged ({e}): re-create it") from e
-    if not isinstance(sidecar, dict) or sidecar.get("format") != FORMAT:
-        raise ModisteError(f"{sidecar_path} is not a modiste latents sidecar (format {FORMAT}): re-create it")
+    tensor, sidecar, tensors_path = read_tensor_with_sidecar(
+        path, "latents", FORMAT, "latents",
+        "pass a latents file written by modiste (project, mix, walk, edit, synthesize)")
+    sidecar_path = sidecar_paths(path)[1]
     if sidecar.get("space") not in SPACES:
         raise ModisteError(f"{sidecar_path} has no valid \"space\" (one of {', '.join(SPACES)}, got "
                            f"{sidecar.get('space')!r}): re-create the file")

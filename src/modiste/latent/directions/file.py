@@ -20,13 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from modiste.atomic import atomic_path, atomic_write_json
 from modiste.errors import ModisteError
 from modiste.latent.identity import GeneratorIdentity, generator_identity
-from modiste.latent.latents import latents_paths
+from modiste.latent.sidecar_file import read_tensor_with_sidecar, sidecar_paths, write_tensor_with_sidecar
 
 FORMAT = "modiste-directions/1"
 _NORM_TOLERANCE = 1e-3
@@ -97,7 +94,6 @@ def save_directions(path: str | Path, ds: DirectionSet) -> Path:
 
     Raises ModisteError if meta is not JSON-able (before anything is written).
     """
-    tensors_path, sidecar_path = latents_paths(path)
     sidecar = {
         "format": FORMAT,
         "count": len(ds),
@@ -107,14 +103,7 @@ def save_directions(path: str | Path, ds: DirectionSet) -> Path:
         "generator": ds.identity.to_json(),
         "meta": ds.meta,
     }
-    try:
-        json.dumps(sidecar, allow_nan=False)
-    except (TypeError, ValueError) as e:
-        raise ModisteError(f"directions metadata is not JSON ({e}): this is a bug, please report it") from e
-    with atomic_path(tensors_path) as tmp:
-        save_file({"vectors": ds.vectors.detach().float().cpu().contiguous()}, str(tmp))
-    atomic_write_json(sidecar_path, sidecar)
-    return tensors_path
+    return write_tensor_with_sidecar(path, "vectors", ds.vectors, sidecar, "directions", allow_nan=False)
 
 
 def load_directions(path: str | Path, G: torch.nn.Module | None = None) -> DirectionSet:
@@ -122,17 +111,9 @@ def load_directions(path: str | Path, G: torch.nn.Module | None = None) -> Direc
 
     Raises ModisteError for a missing or damaged file, another format, or another generator.
     """
-    tensors_path, sidecar_path = latents_paths(path)
-    if not tensors_path.is_file() or not sidecar_path.is_file():
-        raise ModisteError(f"directions file {tensors_path} (with its sidecar {sidecar_path.name}) not found: "
-                           f"make one with `modiste directions --out FILE`")
-    try:
-        sidecar = json.loads(sidecar_path.read_text())
-        vectors = load_file(str(tensors_path))["vectors"]
-    except (OSError, json.JSONDecodeError, SafetensorError, KeyError) as e:
-        raise ModisteError(f"directions file {tensors_path} is damaged ({e}): re-create it") from e
-    if not isinstance(sidecar, dict) or sidecar.get("format") != FORMAT:
-        raise ModisteError(f"{sidecar_path} is not a modiste directions sidecar (format {FORMAT}): re-create it")
+    vectors, sidecar, tensors_path = read_tensor_with_sidecar(
+        path, "vectors", FORMAT, "directions", "make one with `modiste directions --out FILE`")
+    sidecar_path = sidecar_paths(path)[1]
     identity = GeneratorIdentity.from_json(sidecar.get("generator", {}))
     if G is not None:
         identity.require_same(generator_identity(G), f"directions file {tensors_path.name}")
