@@ -24,6 +24,8 @@ CENTERS = ("class", "global")
 CENTRE_SAMPLES = 2048  # per class; the centre's standard error is ~1/45 of W's spread per coordinate
 CENTRE_SEED_BASE = 1_000_000_000  # seeds far from the ones people type, so centres don't reuse them
 
+_MEMO_ATTR = "_modiste_class_centres"  # {(weights hash, samples, device): centres} on a loaded G
+
 
 def _cache_dir(G: torch.nn.Module) -> Path:
     snapshot = getattr(G, "source_path", None)
@@ -38,7 +40,8 @@ def _cache_dir(G: torch.nn.Module) -> Path:
 
 @torch.no_grad()
 def class_centres(G: torch.nn.Module, samples_per_class: int = CENTRE_SAMPLES, batch: int = 256) -> torch.Tensor:
-    """Mean W of each class: float32 [num_classes, w_dim] on G's device, cached on disk.
+    """Mean W of each class: float32 [num_classes, w_dim] on G's device, cached on disk and, per
+    loaded generator, in memory (the studio asks for them on every batch).
 
     Raises ModisteError for an unconditional generator.
     """
@@ -47,7 +50,17 @@ def class_centres(G: torch.nn.Module, samples_per_class: int = CENTRE_SAMPLES, b
         raise ModisteError("class-centred truncation needs a conditional generator: use --truncation-center global")
     identity = generator_identity(G)
     device = next(G.parameters()).device
-    cache = _cache_dir(G) / f"class-centres-{identity.checkpoint_hash[:16]}-n{samples_per_class}.safetensors"
+    memo = G.__dict__.setdefault(_MEMO_ATTR, {})
+    key = (identity.checkpoint_hash, samples_per_class, str(device))
+    if key not in memo:
+        memo[key] = _class_centres_uncached(G, names, identity.checkpoint_hash, samples_per_class, batch, device)
+    return memo[key]
+
+
+def _class_centres_uncached(G: torch.nn.Module, names: list[str], checkpoint_hash: str, samples_per_class: int,
+                            batch: int, device: torch.device) -> torch.Tensor:
+    """The run folder's cached centres if present and sound, else estimated from samples and cached."""
+    cache = _cache_dir(G) / f"class-centres-{checkpoint_hash[:16]}-n{samples_per_class}.safetensors"
     if cache.is_file():
         try:
             centres = load_file(str(cache))["centres"]
