@@ -26,7 +26,7 @@ class RenderItem:
 
 @torch.no_grad()
 def render_items(G: torch.nn.Module, items: list[RenderItem]) -> list[np.ndarray]:
-    """uint8 HxWxC arrays, one per item, from one mapping + synthesis pass over all rows."""
+    """uint8 HxWxC arrays (C = 1 or 3), one per item, from one mapping + synthesis pass over all rows."""
     device = G.mapping.w_avg.device
     z = latents_for_seeds([it.seed for it in items], G.z_dim).to(device)
     c = torch.tensor([it.class_index for it in items], device=device) if G.c_dim > 0 else None
@@ -38,5 +38,4 @@ def render_items(G: torch.nn.Module, items: list[RenderItem]) -> list[np.ndarray
         sub_c = c[rows] if c is not None else None
         centres[rows] = truncation_centres(G, sub_c, center).to(device).expand(len(rows), -1)
     ws = centres.unsqueeze(1).lerp(ws.float(), psi)
-    images = to_uint8(G.synthesis(ws, noise_mode="const")).cpu().permute(0, 2, 3, 1).numpy()
-    return [img[:, :, 0] if img.shape[2] == 1 else img for img in images]
+    return list(to_uint8(G.synthesis(ws, noise_mode="const")).cpu().permute(0, 2, 3, 1).numpy())

@@ -21,8 +21,9 @@ def studio_of(request: Request) -> Studio:
 
 
 def png_bytes(array: np.ndarray) -> bytes:
+    """uint8 HxW, HxWx1 (grey: an L-mode PNG) or HxWx3 -> PNG bytes."""
     buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format="PNG")
+    Image.fromarray(array[:, :, 0] if array.ndim == 3 and array.shape[2] == 1 else array).save(buf, format="PNG")
     return buf.getvalue()
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import math
 
 import numpy as np
+import torch
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from modiste.errors import ModisteError
+from modiste.gan.images import make_grid
 from modiste.latent.truncation import resolve_center
 from modiste.serve.render import RenderItem
 from modiste.serve.routes.common import class_index, in_thread, png_base64, png_response, studio_of, within
@@ -21,14 +22,8 @@ PNG = {200: {"content": {"image/png": {}}, "description": "a PNG (a grid for sev
 
 
 def grid(images: list[np.ndarray]) -> np.ndarray:
-    cols = math.ceil(math.sqrt(len(images)))
-    rows = math.ceil(len(images) / cols)
-    h, w = images[0].shape[:2]
-    out = np.zeros((rows * h, cols * w) + images[0].shape[2:], dtype=np.uint8)
-    for i, img in enumerate(images):
-        r, c = divmod(i, cols)
-        out[r * h:(r + 1) * h, c * w:(c + 1) * w] = img
-    return out
+    """HxWxC uint8 images -> one grid image (modiste.gan.images.make_grid's layout)."""
+    return make_grid(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2))
 
 
 @router.post("/api/generate", responses=PNG)
@@ -155,7 +150,6 @@ async def edit(body: EditRequest, request: Request):
             ws = inputs.latents
             for vector, strength, own_layers in steps:
                 ws = apply_direction(ws, vector, strength, layers or own_layers)
-            image = synthesize_images(G, ws)[0].permute(1, 2, 0).numpy()
-        return image[:, :, 0] if image.shape[2] == 1 else image  # grey generators: an L-mode PNG
+            return synthesize_images(G, ws)[0].permute(1, 2, 0).numpy()
 
     return png_response(await in_thread(run, seconds=studio.config.request_timeout))
