@@ -9,7 +9,8 @@ import pytest
 
 from cli_runner import run_modiste
 from modiste.errors import ModisteError
-from modiste.products.generation import MAX_SEED, check_seeds
+from modiste.gan.generate import MAX_SEED
+from modiste.products.generation import check_seeds
 
 
 

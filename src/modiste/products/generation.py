@@ -47,18 +47,15 @@ def resolve_class(G: torch.nn.Module, class_name: str | None) -> int | None:
     return index
 
 
-MAX_SEED = 2**32 - 1  # numpy's RandomState (latents_for_seeds) takes seeds in [0, 2**32 - 1]
-
-
 def check_seeds(seeds: list[int]) -> list[int]:
     """Return `seeds` after checking each is a usable product seed: in [0, 2**32 - 1] and not repeated.
 
     A repeated seed would give two identical products with one handle (they would overwrite each other).
     Raises ModisteError naming the first bad seed.
     """
-    bad = next((s for s in seeds if not 0 <= s <= MAX_SEED), None)
-    if bad is not None:
-        raise ModisteError(f"seed {bad} is out of range: seeds go from 0 to {MAX_SEED} (2**32 - 1)")
+    from modiste.gan.generate import check_seeds as check_seed_range
+
+    check_seed_range(seeds)
     if len(set(seeds)) != len(seeds):
         dup = next(s for s in seeds if seeds.count(s) > 1)
         raise ModisteError(f"seed {dup} is repeated: each product needs its own seed")
