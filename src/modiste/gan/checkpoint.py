@@ -75,6 +75,9 @@ def resolve_checkpoint(path: str | Path) -> Path:
     if not path.exists():
         raise ModisteError(f"checkpoint {path} does not exist: pass a run folder or a checkpoints/snapshot-* folder")
     if path.is_file():
+        if not (path.parent / "state.json").is_file():  # name the file, not its folder
+            raise ModisteError(f"{path} is a file but not part of a checkpoint: pass a run folder or a "
+                               "checkpoints/snapshot-* folder")
         path = path.parent
     if (path / "state.json").is_file():
         return path
