@@ -41,3 +41,19 @@ def test_init_from_a_text_file_is_one_error_line_and_writes_no_run(tmp_path: Pat
     lines = capsys.readouterr().err.strip().splitlines()
     assert lines[-1].startswith("error: ") and "notes.txt is a file but not part of a checkpoint" in lines[-1]
     assert not out.exists() or not any(out.iterdir())  # no run folder begun
+
+
+def test_the_divergence_error_starts_its_own_line_after_the_progress_bar(tmp_path: Path, capsys) -> None:
+    # the bar was left open, so `error: training diverged ...` trailed "train: 98%|...|" on one line
+    data = tmp_path / "photos"
+    data.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        Image.fromarray(rng.integers(0, 256, (16, 16, 3), dtype=np.uint8)).save(data / f"{i}.png")
+    with pytest.raises(SystemExit) as exited:
+        main(["train", "--data", str(data), "--outdir", str(tmp_path / "runs"), "--preset", "tiny",
+              "--resolution", "16", "--batch", "4", "--kimg", "0.008", "--workers", "0", "--device", "cpu",
+              "--lr-g", "1e6", "--lr-d", "1e6"])
+    assert exited.value.code == 2
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert last.startswith("error: training diverged at "), last

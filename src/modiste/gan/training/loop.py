@@ -164,30 +164,32 @@ def _loop(cfg: TrainConfig, trainer: GANTrainer, dataset, ctx: DistContext, run_
     start, last_log_time, last_log_nimg = time.time(), time.time(), trainer.nimg
     next_log = _next_boundary(trainer.nimg, cfg.log_every)
     next_snap = _next_boundary(trainer.nimg, cfg.snap)
-    while trainer.nimg < total:
-        images, labels = next(loader)
-        trainer.train_step(images, labels if trainer.net.c_dim > 0 else None)
-        bar.update(trainer.nimg, time.time() - start)
-        out_of_time = _out_of_time(cfg, start, ctx)
-        done = trainer.nimg >= total or out_of_time
-        if trainer.nimg >= next_log or trainer.nimg >= next_snap or done:  # a snapshot never goes unchecked
-            now = time.time()
-            stats = trainer.pop_stats()
-            _stop_if_diverged(non_finite_stats(stats), trainer, run_dir, log)
-            rate = (trainer.nimg - last_log_nimg) / max(now - last_log_time, 1e-9)
-            last_log_time, last_log_nimg = now, trainer.nimg
-            next_log = _next_boundary(trainer.nimg, cfg.log_every)
-            if ctx.is_main:
-                bar.show({"G": f"{stats.get('loss/G', 0):.3f}", "D": f"{stats.get('loss/D', 0):.3f}",
-                          "p": f"{stats.get('augment/p', 0):.2f}"})
-                log.write({"kimg": trainer.nimg / 1000, "step": trainer.step, "img_per_s": round(rate, 2),
-                           **stats}, step_kimg=trainer.nimg / 1000)
-        if trainer.nimg >= next_snap or done:
-            next_snap = _next_boundary(trainer.nimg, cfg.snap)
-            _snapshot(cfg, trainer, ctx, run_dir, log, grid_z, grid_c)
-        if out_of_time:
-            break
-    bar.close()
+    try:  # closed on an error too, so `error: ...` starts its own line instead of trailing the bar
+        while trainer.nimg < total:
+            images, labels = next(loader)
+            trainer.train_step(images, labels if trainer.net.c_dim > 0 else None)
+            bar.update(trainer.nimg, time.time() - start)
+            out_of_time = _out_of_time(cfg, start, ctx)
+            done = trainer.nimg >= total or out_of_time
+            if trainer.nimg >= next_log or trainer.nimg >= next_snap or done:  # a snapshot never goes unchecked
+                now = time.time()
+                stats = trainer.pop_stats()
+                _stop_if_diverged(non_finite_stats(stats), trainer, run_dir, log)
+                rate = (trainer.nimg - last_log_nimg) / max(now - last_log_time, 1e-9)
+                last_log_time, last_log_nimg = now, trainer.nimg
+                next_log = _next_boundary(trainer.nimg, cfg.log_every)
+                if ctx.is_main:
+                    bar.show({"G": f"{stats.get('loss/G', 0):.3f}", "D": f"{stats.get('loss/D', 0):.3f}",
+                              "p": f"{stats.get('augment/p', 0):.2f}"})
+                    log.write({"kimg": trainer.nimg / 1000, "step": trainer.step, "img_per_s": round(rate, 2),
+                               **stats}, step_kimg=trainer.nimg / 1000)
+            if trainer.nimg >= next_snap or done:
+                next_snap = _next_boundary(trainer.nimg, cfg.snap)
+                _snapshot(cfg, trainer, ctx, run_dir, log, grid_z, grid_c)
+            if out_of_time:
+                break
+    finally:
+        bar.close()
     if log is not None:
         log.write({"event": "done", "kimg": trainer.nimg / 1000, "step": trainer.step,
                    "minutes": round((time.time() - start) / 60, 2)})
