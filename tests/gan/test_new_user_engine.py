@@ -57,3 +57,12 @@ def test_the_divergence_error_starts_its_own_line_after_the_progress_bar(tmp_pat
     assert exited.value.code == 2
     last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
     assert last.startswith("error: training diverged at "), last
+
+
+def test_resume_without_data_says_to_repeat_the_original_command(tiny_run: Path, capsys) -> None:
+    # the divergence message says "continue from it with --resume RUN"; alone that only said "pass --data"
+    with pytest.raises(SystemExit) as exited:
+        main(["train", "--resume", str(tiny_run), "--lr-g", "0.001"])
+    assert exited.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("error: no training data") and "repeat that command's --data" in last

@@ -90,7 +90,9 @@ def train(outdir: str, resume: str | None, gpus: int | None, dry_run: bool, quie
 
         sys.exit(relaunch_with_torchrun(gpus, sys.argv[1:]))
     if not options.get("data"):
-        raise ModisteError("no training data: pass --data FOLDER (images, .zip, Fashion-MNIST or a prepared dataset)")
+        again = " (--resume continues a run given its original command: repeat that command's --data and options)"
+        raise ModisteError("no training data: pass --data FOLDER (images, .zip, Fashion-MNIST or a prepared dataset)"
+                           + (again if resume not in (None, "none") else ""))
     from modiste.distributed import shutdown_distributed
     from modiste.gan.training.loop import train as run_training
 
