@@ -19,19 +19,21 @@ from modiste.products.record import Product
 from modiste.products.tagging import ImageTags, Tag
 
 GOLDEN = Path(__file__).parent / "golden" / "shopify_products.csv"
-# Shopify's product CSV template columns, in order (Help Center: "Using CSV files to import and export products")
+# The header of Shopify's current product CSV template (the sample file of the Help Center page "Using CSV
+# files to import and export products"), written out in full so the code's column list is checked against it
 SHOPIFY_HEADER = (
-    "Handle,Title,Body (HTML),Vendor,Product Category,Type,Tags,Published,Option1 Name,Option1 Value,"
-    "Option1 Linked To,Option2 Name,Option2 Value,Option2 Linked To,Option3 Name,Option3 Value,Option3 Linked To,"
-    "Variant SKU,Variant Grams,Variant Inventory Tracker,Variant Inventory Qty,Variant Inventory Policy,"
-    "Variant Fulfillment Service,Variant Price,Variant Compare At Price,Variant Requires Shipping,Variant Taxable,"
-    "Unit Price Total Measure,Unit Price Total Measure Unit,Unit Price Base Measure,Unit Price Base Measure Unit,"
-    "Variant Barcode,Image Src,Image Position,Image Alt Text,Gift Card,SEO Title,SEO Description,"
-    "Google Shopping / Google Product Category,Google Shopping / Gender,Google Shopping / Age Group,"
-    "Google Shopping / MPN,Google Shopping / Condition,Google Shopping / Custom Product,"
-    "Google Shopping / Custom Label 0,Google Shopping / Custom Label 1,Google Shopping / Custom Label 2,"
-    "Google Shopping / Custom Label 3,Google Shopping / Custom Label 4,Variant Image,Variant Weight Unit,"
-    "Variant Tax Code,Cost per item,Status"
+    "Title,URL handle,Description,Vendor,Product category,Type,Tags,Published on online store,Status,SKU,Barcode,"
+    "Option1 name,Option1 value,Option1 Linked To,Option2 name,Option2 value,Option2 Linked To,"
+    "Option3 name,Option3 value,Option3 Linked To,Price,Compare-at price,Cost per item,Charge tax,Tax code,"
+    "Unit price total measure,Unit price total measure unit,Unit price base measure,Unit price base measure unit,"
+    "Inventory tracker,Inventory quantity,Continue selling when out of stock,Weight value (grams),"
+    "Weight unit for display,Requires shipping,Fulfillment service,Product image URL,Image position,"
+    "Image alt text,Variant image URL,Gift card,SEO title,SEO description,"
+    "Color (product.metafields.shopify.color-pattern),Google Shopping / Google product category,"
+    "Google Shopping / Gender,Google Shopping / Age group,Google Shopping / Manufacturer part number (MPN),"
+    "Google Shopping / Ad group name,Google Shopping / Ads labels,Google Shopping / Condition,"
+    "Google Shopping / Custom product,Google Shopping / Custom label 0,Google Shopping / Custom label 1,"
+    "Google Shopping / Custom label 2,Google Shopping / Custom label 3,Google Shopping / Custom label 4"
 )
 
 
@@ -65,11 +67,11 @@ def test_shopify_csv_matches_golden_file(tmp_path):
     assert text.splitlines()[0] == SHOPIFY_HEADER
     assert text == GOLDEN.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [r["Handle"] for r in rows] == ["dresses-seed-0007", "tshirts-seed-0002"]
-    assert rows[0]["Status"] == "active" and rows[0]["Published"] == "TRUE"
-    assert rows[1]["Status"] == "draft" and rows[1]["Published"] == "FALSE"  # flagged: never goes live
-    assert rows[1]["Body (HTML)"] == "<p>A &quot;classic&quot; tee, in black.</p>"
-    assert rows[0]["Image Src"] == "https://shop.example/images/images/dresses-seed-0007.png"
+    assert [r["URL handle"] for r in rows] == ["dresses-seed-0007", "tshirts-seed-0002"]
+    assert rows[0]["Status"] == "active" and rows[0]["Published on online store"] == "TRUE"
+    assert rows[1]["Status"] == "draft" and rows[1]["Published on online store"] == "FALSE"  # flagged: never goes live
+    assert rows[1]["Description"] == "<p>A &quot;classic&quot; tee, in black.</p>"
+    assert rows[0]["Product image URL"] == "https://shop.example/images/images/dresses-seed-0007.png"
     assert all(len(r) == SHOPIFY_HEADER.count(",") + 1 for r in rows)
 
 

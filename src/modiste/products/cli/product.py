@@ -25,7 +25,8 @@ import click
 @click.option("--strict", is_flag=True, help="Drop products that fail a check (default: keep them, flagged).")
 @click.option("--formats", default="jsonl,html,shopify", show_default=True, help="Exports to write.")
 @click.option("--vendor", default="Modiste", show_default=True, help="Vendor column of the Shopify CSV.")
-@click.option("--image-base-url", default="", help="Prefix of the Shopify CSV's Image Src (where images/ is served).")
+@click.option("--image-base-url", default="",
+              help="Prefix of the Shopify CSV's Product image URL (where images/ is served).")
 @click.option("--outdir", required=True, help="Folder for images/, products.jsonl, catalogue.html, shopify_products.csv.")
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--quiet", is_flag=True)

@@ -1,12 +1,14 @@
-"""A Shopify product CSV: the column layout of Shopify's product CSV template, one row per product.
+"""A Shopify product CSV: the columns of Shopify's current product CSV template, one row per product.
 
-Columns (in order) follow the product template / products export of the Shopify admin in the
-"Body (HTML)" naming (Shopify Help Center, "Using CSV files to import and export products"), without
-the columns that depend on a particular store (market prices, metafields). Each product is a single
-variant ("Title" / "Default Title") with one image. Flagged products are written as drafts
-(Published FALSE, Status draft) so nothing that failed a check goes live; others are active.
-Prices are left empty for the merchant. `Image Src` is `image_base_url` + the image's file name:
-Shopify fetches images from public URLs, so pass the address the images folder will be served from.
+Columns (in order) are those of the sample file linked from the Shopify Help Center page "Using CSV
+files to import and export products" in its current form ("URL handle", "Description", "Product
+image URL", "Inventory quantity", ...; the older exports' "Handle" / "Body (HTML)" / "Variant ..."
+names were renamed). Store-specific columns (market prices, metafields other than the colour
+pattern) are left out. Each product is a single variant ("Title" / "Default Title") with one image.
+Flagged products are written as drafts ("Published on online store" FALSE, Status draft) so nothing
+that failed a check goes live; others are active. Prices are left empty for the merchant. "Product
+image URL" is `image_base_url` + the image's file name: Shopify fetches images from public URLs, so
+pass the address the images folder will be served from.
 """
 
 from __future__ import annotations
@@ -20,20 +22,19 @@ from pathlib import Path
 from modiste.atomic import atomic_write_text
 from modiste.products.record import Product
 
+_OPTIONS = tuple(f"Option{i} {part}" for i in (1, 2, 3) for part in ("name", "value", "Linked To"))
+_UNIT_PRICE = tuple(f"Unit price {m}" for m in ("total measure", "total measure unit", "base measure",
+                                                  "base measure unit"))
+_GOOGLE = tuple(f"Google Shopping / {c}" for c in (
+    "Google product category", "Gender", "Age group", "Manufacturer part number (MPN)", "Ad group name",
+    "Ads labels", "Condition", "Custom product", *(f"Custom label {i}" for i in range(5))))
 COLUMNS = (
-    "Handle", "Title", "Body (HTML)", "Vendor", "Product Category", "Type", "Tags", "Published",
-    "Option1 Name", "Option1 Value", "Option1 Linked To", "Option2 Name", "Option2 Value", "Option2 Linked To",
-    "Option3 Name", "Option3 Value", "Option3 Linked To", "Variant SKU", "Variant Grams",
-    "Variant Inventory Tracker", "Variant Inventory Qty", "Variant Inventory Policy",
-    "Variant Fulfillment Service", "Variant Price", "Variant Compare At Price", "Variant Requires Shipping",
-    "Variant Taxable", "Unit Price Total Measure", "Unit Price Total Measure Unit", "Unit Price Base Measure",
-    "Unit Price Base Measure Unit", "Variant Barcode", "Image Src", "Image Position", "Image Alt Text",
-    "Gift Card", "SEO Title", "SEO Description", "Google Shopping / Google Product Category",
-    "Google Shopping / Gender", "Google Shopping / Age Group", "Google Shopping / MPN",
-    "Google Shopping / Condition", "Google Shopping / Custom Product", "Google Shopping / Custom Label 0",
-    "Google Shopping / Custom Label 1", "Google Shopping / Custom Label 2", "Google Shopping / Custom Label 3",
-    "Google Shopping / Custom Label 4", "Variant Image", "Variant Weight Unit", "Variant Tax Code",
-    "Cost per item", "Status",
+    "Title", "URL handle", "Description", "Vendor", "Product category", "Type", "Tags",
+    "Published on online store", "Status", "SKU", "Barcode", *_OPTIONS, "Price", "Compare-at price",
+    "Cost per item", "Charge tax", "Tax code", *_UNIT_PRICE, "Inventory tracker", "Inventory quantity",
+    "Continue selling when out of stock", "Weight value (grams)", "Weight unit for display", "Requires shipping",
+    "Fulfillment service", "Product image URL", "Image position", "Image alt text", "Variant image URL",
+    "Gift card", "SEO title", "SEO description", "Color (product.metafields.shopify.color-pattern)", *_GOOGLE,
 )
 
 # catalogue masterCategory/subCategory -> Shopify Standard Product Taxonomy path (apparel subset)
@@ -59,20 +60,20 @@ def product_row(p: Product, vendor: str = "Modiste", image_base_url: str = "") -
         tags.append("modiste:flagged")
     gender = p.label("gender") or ""
     row.update({
-        "Handle": p.handle, "Title": p.title, "Body (HTML)": f"<p>{html.escape(p.description)}</p>",
-        "Vendor": vendor, "Product Category": CATEGORY.get("Dress" if kind == "Dresses" else sub, ""),
-        "Type": kind, "Tags": ", ".join(tags), "Published": "FALSE" if p.flagged else "TRUE",
-        "Option1 Name": "Title", "Option1 Value": "Default Title", "Variant SKU": p.handle.upper(),
-        "Variant Grams": "0", "Variant Inventory Tracker": "shopify", "Variant Inventory Qty": "0",
-        "Variant Inventory Policy": "deny", "Variant Fulfillment Service": "manual",
-        "Variant Requires Shipping": "TRUE", "Variant Taxable": "TRUE",
-        "Image Src": image_base_url + p.image_file if p.image_file else "",
-        "Image Position": "1" if p.image_file else "", "Image Alt Text": p.title if p.image_file else "",
-        "Gift Card": "FALSE", "SEO Title": p.title[:70], "SEO Description": p.description[:320],
+        "Title": p.title, "URL handle": p.handle, "Description": f"<p>{html.escape(p.description)}</p>",
+        "Vendor": vendor, "Product category": CATEGORY.get("Dress" if kind == "Dresses" else sub, ""),
+        "Type": kind, "Tags": ", ".join(tags), "Published on online store": "FALSE" if p.flagged else "TRUE",
+        "Status": "draft" if p.flagged else "active", "SKU": p.handle.upper(),
+        "Option1 name": "Title", "Option1 value": "Default Title", "Charge tax": "TRUE",
+        "Inventory tracker": "shopify", "Inventory quantity": "0", "Continue selling when out of stock": "DENY",
+        "Weight value (grams)": "0", "Weight unit for display": "kg", "Requires shipping": "TRUE",
+        "Fulfillment service": "manual",
+        "Product image URL": image_base_url + p.image_file if p.image_file else "",
+        "Image position": "1" if p.image_file else "", "Image alt text": p.title if p.image_file else "",
+        "Gift card": "FALSE", "SEO title": p.title[:70], "SEO description": p.description[:320],
         "Google Shopping / Gender": GOOGLE_GENDER.get(gender, ""),
-        "Google Shopping / Age Group": "kids" if gender in ("Boys", "Girls") else ("adult" if gender else ""),
-        "Google Shopping / Condition": "new", "Google Shopping / Custom Product": "TRUE",
-        "Variant Weight Unit": "kg", "Status": "draft" if p.flagged else "active",
+        "Google Shopping / Age group": "kids" if gender in ("Boys", "Girls") else ("adult" if gender else ""),
+        "Google Shopping / Condition": "new", "Google Shopping / Custom product": "TRUE",
     })
     return row
 
