@@ -126,7 +126,7 @@ def test_predict_needs_paths_or_checkpoint(tiny_tagger, capsys):
 
 
 def test_colour_features_are_appended_and_used_at_prediction(labelled_folder, fake_features, tiny_tagger, tmp_path):
-    from modiste.products.tagger.colour_features import DIM, colour_histogram
+    from modiste.products.tagger.colour_features import DIM, HIST_DIM, colour_features
     from modiste.products.tagger.model import load_tagger
     from modiste.products.tagging import ImageTagger, read_image
 
@@ -137,11 +137,12 @@ def test_colour_features_are_appended_and_used_at_prediction(labelled_folder, fa
     assert result.tagger.heads["baseColour"].mean.numel() == 2048 + DIM
     assert list((tmp_path / "cache").glob("colour-*.safetensors"))  # cached beside the features
     loaded = load_tagger(tmp_path / "t")
-    assert loaded.backbone["colour_features"] == "colour-hist-v1"
+    assert loaded.backbone["colour_features"] == "colour-v2"
     image = read_image(folder / "0000.png")
     feats = ImageTagger(loaded).features(image.unsqueeze(0))
     assert feats.shape == (1, 2048 + DIM)
-    # the appended part is the garment histogram: a plain red square has all its pixels in one bin
-    hist = colour_histogram(image.permute(1, 2, 0).numpy())
-    assert np.allclose(feats[0, 2048:].numpy(), hist) and np.isclose((hist ** 2).sum(), 1.0)
-    assert (hist > 0).sum() <= 2
+    # the appended part is the garment colour vector: a plain red square has all its pixels in one bin
+    colour = colour_features(image.permute(1, 2, 0).numpy())
+    assert np.allclose(feats[0, 2048:].numpy(), colour)
+    hist = colour[:HIST_DIM]
+    assert np.isclose((hist ** 2).sum(), 1.0) and (hist > 0).sum() <= 2

@@ -93,6 +93,24 @@ def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
     return np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.BOX))
 
 
+def garment_pixels(image: np.ndarray, background_tolerance: float = 3.0, side: int = 80
+                   ) -> tuple[np.ndarray, float]:
+    """(CIELAB float64 [P, 3] of the garment pixels, garment share of the image in [0, 1]).
+
+    image: uint8 [H, W, 3] (or [H, W] / [H, W, 1] grey) RGB, analysed at most `side` pixels on its
+    longer side. When fewer than 16 pixels are left after masking the backdrop, all pixels count.
+    """
+    rgb = np.asarray(image)
+    if rgb.ndim == 2 or rgb.shape[2] == 1:
+        rgb = np.repeat(rgb.reshape(rgb.shape[0], rgb.shape[1], 1), 3, axis=2)
+    rgb = _shrink(np.ascontiguousarray(rgb[..., :3]), side)
+    lab = rgb2lab(rgb.astype(np.float64) / 255.0)
+    garment = ~background_mask(lab, background_tolerance)
+    if garment.sum() < 16:
+        garment = np.ones(garment.shape, dtype=bool)
+    return lab[garment], float(garment.mean())
+
+
 def rule_colour(image: np.ndarray, clusters: int = 3, background_tolerance: float = 3.0, side: int = 80,
                 seed: int = 0) -> RuleColour:
     """Dominant garment colour of one image.
@@ -100,15 +118,7 @@ def rule_colour(image: np.ndarray, clusters: int = 3, background_tolerance: floa
     image: uint8 [H, W, 3] (or [H, W] grey) RGB, analysed at most `side` pixels on its longer side.
     Deterministic for a given `seed`.
     """
-    rgb = np.asarray(image)
-    if rgb.ndim == 2:
-        rgb = np.repeat(rgb[..., None], 3, axis=2)
-    rgb = _shrink(np.ascontiguousarray(rgb[..., :3]), side)
-    lab = rgb2lab(rgb.astype(np.float64) / 255.0)
-    garment = ~background_mask(lab, background_tolerance)
-    if garment.sum() < 16:
-        garment = np.ones(garment.shape, dtype=bool)
-    pixels = lab[garment]
+    pixels, garment_share = garment_pixels(image, background_tolerance, side)
     k = max(1, min(clusters, len(np.unique(pixels.round(1), axis=0))))
     with threadpool_limits(1):  # a few thousand pixels: thread start-up would cost more than the work
         km = KMeans(n_clusters=k, n_init=2, random_state=seed).fit(pixels)
@@ -118,4 +128,4 @@ def rule_colour(image: np.ndarray, clusters: int = 3, background_tolerance: floa
     name = name_lab(centre)
     rgb_centre = (lab2rgb(centre[None, None])[0, 0] * 255).round().clip(0, 255).astype(int)
     return RuleColour(name, PALETTE[name][1], "#" + "".join(f"{v:02x}" for v in rgb_centre),
-                      float(counts[best] / counts.sum()), float(garment.mean()))
+                      float(counts[best] / counts.sum()), garment_share)

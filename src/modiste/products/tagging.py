@@ -78,8 +78,8 @@ class ImageTagger:
             self._tuned = fresh_extractor(self.backbone, self.tagger.backbone_state)
 
     def features(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 [N, C, H, W] -> float32 [N, 2048] through the tagger's backbone (+ [N, 144] colour
-        histograms for a tagger trained with --colour-features)."""
+        """uint8 [N, C, H, W] -> float32 [N, 2048] through the tagger's backbone (+ [N, 178] colour
+        features for a tagger trained with --colour-features)."""
         if self._tuned is None:
             feats = image_features(images, self.backbone)
         else:
@@ -87,9 +87,9 @@ class ImageTagger:
 
             feats = image_features(images, Backbone(self._tuned, self.backbone.weights_sha256, self.backbone.mode))
         if self.tagger.backbone.get("colour_features"):
-            from modiste.products.tagger.colour_features import images_histograms
+            from modiste.products.tagger.colour_features import images_colour_features
 
-            feats = torch.cat([feats, images_histograms(images)], dim=1)
+            feats = torch.cat([feats, images_colour_features(images)], dim=1)
         return feats
 
     def tag(self, images: torch.Tensor) -> list[ImageTags]:

@@ -26,7 +26,8 @@ TRAIN_HELP = {
     "epochs": "Epochs of MLP heads.",
     "max_iter": "L-BFGS iterations of logistic-regression heads.",
     "target_precision": "Abstain below the confidence at which validation precision reaches this.",
-    "colour_features": "Append a garment CIELAB colour histogram (144 bins) to the Inception features.",
+    "colour_features": "Append 178 garment CIELAB colour features (histogram, percentiles, k-means colours) "
+                       "to the Inception features.",
     "seed": "Random seed of the split and heads.",
     "fine_tune_blocks": "Fine-tune the last N Inception blocks (BatchNorm statistics frozen; slow on CPU).",
     "fine_tune_epochs": "Epochs of backbone fine-tuning.",

@@ -69,11 +69,11 @@ class TaggerData:
     features: DatasetFeatures
     keep: np.ndarray  # dataset indices of the images with labels
     labels: dict[str, AttributeLabels]
-    colour: torch.Tensor | None = None  # float32 [len(dataset), 144] garment colour histograms, if used
+    colour: torch.Tensor | None = None  # float32 [len(dataset), 178] garment colour features, if used
 
     @property
     def x(self) -> torch.Tensor:
-        """Head inputs of the kept images: float32 [N, 2048] (+ 144 colour histogram bins when used)."""
+        """Head inputs of the kept images: float32 [N, 2048] (+ 178 colour features when used)."""
         return self.with_colour(self.features.features[torch.from_numpy(self.keep)])
 
     def with_colour(self, inception: torch.Tensor, positions: np.ndarray | None = None) -> torch.Tensor:
@@ -126,10 +126,10 @@ def load_tagger_data(cfg: TaggerConfig, backbone: Backbone | None = None, progre
     colour = None
     if cfg.colour_features:
         from modiste.metrics.cache import FeatureCache, dataset_identity
-        from modiste.products.tagger.colour_features import dataset_histograms
+        from modiste.products.tagger.colour_features import dataset_colour_features
 
         cache = FeatureCache(cfg.cache_dir)
-        colour = dataset_histograms(dataset, cache.dir, dataset_identity(dataset, np.arange(len(dataset)), cache.dir),
+        colour = dataset_colour_features(dataset, cache.dir, dataset_identity(dataset, np.arange(len(dataset)), cache.dir),
                                     progress)
     return TaggerData(feats, keep, labels, colour), backbone
 
