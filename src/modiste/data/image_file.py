@@ -98,6 +98,8 @@ def read_header(stream: BinaryIO) -> ImageHeader:
 
 
 def _reason(e: BaseException) -> str:
+    if isinstance(e, Image.UnidentifiedImageError):  # its text names an in-memory buffer's address
+        return "not an image format Pillow can read"
     text = str(e).splitlines()[0] if str(e) else ""
     return text or type(e).__name__
 
