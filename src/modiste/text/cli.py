@@ -89,10 +89,11 @@ def _sampling_options(f):
 
 
 def _options(n, temperature, top_k, top_p, repetition_penalty, max_new_tokens, seed, batch_size, reject_copies=False, max_retries=3):
-    from modiste.text.generate import SamplingOptions
+    from modiste.text.generate import SamplingOptions, check_sampling
 
-    if n < 1 or max_new_tokens < 1 or temperature < 0 or not 0 < top_p <= 1:
-        raise ModisteError("invalid sampling flags: need -n >= 1, --max-new-tokens >= 1, --temperature >= 0, 0 < --top-p <= 1")
+    if n < 1:
+        raise ModisteError(f"-n {n}: ask for at least 1 output per context")
+    check_sampling(temperature, top_p, max_new_tokens)
     return SamplingOptions(n=n, temperature=temperature, top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty,
                            max_new_tokens=max_new_tokens, seed=seed, batch_size=batch_size, reject_copies=reject_copies,
                            max_retries=max_retries)

@@ -10,6 +10,7 @@ which may be a competitor's.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -40,6 +41,21 @@ class SamplingOptions:
     batch_size: int = 32
     reject_copies: bool = False
     max_retries: int = 3
+
+
+def check_sampling(temperature: float, top_p: float, max_new_tokens: int,
+                   flags: tuple[str, str, str] = ("--temperature", "--top-p", "--max-new-tokens")) -> None:
+    """Refuse sampling settings the sampler cannot use, naming the flag (`flags`: the command's names
+    for temperature, top-p and max-new-tokens). Raises ModisteError, one problem per message."""
+    temperature_flag, top_p_flag, tokens_flag = flags
+    if not math.isfinite(temperature) or temperature < 0:
+        raise ModisteError(f"{temperature_flag} {temperature}: use 0 (greedy) or a positive finite temperature "
+                           "(0.7-1.0 usual)")
+    if not 0 < top_p <= 1:  # NaN fails too
+        raise ModisteError(f"{top_p_flag} {top_p}: nucleus sampling keeps a probability mass in (0, 1]: "
+                           "use e.g. 0.95 (1 = off)")
+    if max_new_tokens < 1:
+        raise ModisteError(f"{tokens_flag} {max_new_tokens}: a description needs at least 1 token: use e.g. 80")
 
 
 def run_folder_of(model_dir: Path) -> Path | None:
