@@ -15,9 +15,13 @@ from modiste.atomic import atomic_write_bytes
 from modiste.errors import ModisteError
 
 
-def parse_seeds(text: str) -> list[int]:
-    """'0-63' -> 0..63, '1,5,9' -> [1, 5, 9], mixes allowed ('0-3,10')."""
-    seeds: list[int] = []
+def parse_seeds(text: str, max_count: int | None = None) -> list[int]:
+    """'0-63' -> 0..63, '1,5,9' -> [1, 5, 9], mixes allowed ('0-3,10').
+
+    With `max_count`, a list naming more seeds is refused before it is expanded (so '0-4294967295'
+    fails at once instead of building four billion numbers).
+    """
+    ranges: list[tuple[int, int]] = []
     for part in text.split(","):
         part = part.strip()
         m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
@@ -25,9 +29,12 @@ def parse_seeds(text: str) -> list[int]:
             raise ModisteError(f"bad seed list {text!r}: use ranges and numbers like 0-63 or 1,5,9")
         lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
         if hi < lo:
-            raise ModisteError(f"bad seed range {part!r}: the end must not be below the start")
-        seeds.extend(range(lo, hi + 1))
-    return seeds
+            raise ModisteError(f"bad seed range {part!r}: the end must not be below the start, e.g. {hi}-{lo}")
+        ranges.append((lo, hi))
+    count = sum(hi - lo + 1 for lo, hi in ranges)
+    if max_count is not None and count > max_count:
+        raise ModisteError(f"seed list {text!r} names {count} seeds: use at most {max_count} per run")
+    return [s for lo, hi in ranges for s in range(lo, hi + 1)]
 
 
 def latents_for_seeds(seeds: list[int], z_dim: int) -> torch.Tensor:
