@@ -18,7 +18,7 @@ import os
 import unicodedata
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 import torch
 
@@ -145,14 +145,22 @@ class ProductComposer:
         prov = {"source": "latents", "latents": str(path), "row": row, "meta": latents.meta}
         return self.from_image(image, f"{slug(Path(path).stem)}-{row:04d}", requested, seed, prov)
 
+    def iter_compose(self, seeds: Iterable[int], class_name: str | None = None) -> Iterator[Product]:
+        """Products for `seeds`, each made when the iterator is advanced (for exports that stream them).
+
+        The generator and the class are checked now, before the first product is asked for.
+        """
+        G = self.require_generator()
+        resolve_class(G, class_name)
+        return (self.from_seed(seed, class_name) for seed in seeds)
+
     def compose(self, seeds: list[int], class_name: str | None = None, strict: bool = False,
                 progress: bool = False) -> list[Product]:
         """Products for `seeds`; with `strict`, the ones that fail a check are dropped."""
         from tqdm import tqdm
 
-        G = self.require_generator()
-        resolve_class(G, class_name)  # validate before the first product
-        out = [self.from_seed(s, class_name) for s in tqdm(seeds, disable=not progress, desc="products")]
+        out = list(tqdm(self.iter_compose(seeds, class_name), total=len(seeds), disable=not progress,
+                        desc="products"))
         return [p for p in out if not (strict and p.flagged)]
 
     def _finish(self, image: torch.Tensor, tags: ImageTags, handle: str, requested: str | None, seed: int,
