@@ -53,15 +53,17 @@ def test_cli_seeds_reproduce_a_product(composer_args, tmp_path, capsys):
 
 
 def test_strict_drops_flagged_products(composer_args, tmp_path):
-    # the random tagger rarely calls every image a dress: flagged products must vanish with --strict
+    # the random tagger calls some of these t-shirts jeans: flagged products must vanish with --strict
     base = ["product", "--generator", str(composer_args["generator"]), "--tagger", str(composer_args["tagger"]),
-            "--text-model", str(composer_args["text_model"]), "--class", "Jeans", "--n", "3",
+            "--text-model", str(composer_args["text_model"]), "--class", "Tshirts", "--n", "3",
             "--max-new-tokens", "8", "--formats", "jsonl", "--quiet"]
     assert cli(base + ["--outdir", str(tmp_path / "all")]) == 0
     assert cli(base + ["--strict", "--outdir", str(tmp_path / "strict")]) == 0
     everything = read_jsonl(tmp_path / "all" / "products.jsonl")
     kept = read_jsonl(tmp_path / "strict" / "products.jsonl")
+    assert 0 < len(kept) < len(everything)  # some of each, or the test checks nothing
     assert [p.handle for p in kept] == [p.handle for p in everything if not p.flagged]
+    assert sorted(f.name for f in (tmp_path / "strict" / "images").iterdir()) == [f"{p.handle}.png" for p in kept]
     for p in everything:
         if p.flagged:
             assert p.reasons and all(": " in r for r in p.reasons)

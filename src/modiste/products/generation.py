@@ -47,6 +47,22 @@ def resolve_class(G: torch.nn.Module, class_name: str | None) -> int | None:
     return index
 
 
+MAX_PRODUCTS = 100_000  # products per run (--n, --seeds): a bigger catalogue is several runs
+
+
+def product_seeds(count: int, seeds: str | None) -> list[int]:
+    """The seeds of a run: `seeds` parsed ("7,12", "100-149") when given, else 0 .. count-1; checked by
+    `check_seeds`, at most MAX_PRODUCTS of them. Raises ModisteError before anything is expanded."""
+    from modiste.gan.images import parse_seeds
+
+    if seeds is not None:
+        return check_seeds(parse_seeds(seeds, MAX_PRODUCTS))
+    if not 1 <= count <= MAX_PRODUCTS:
+        raise ModisteError(f"--n {count}: ask for 1 to {MAX_PRODUCTS} products per run (split a bigger catalogue "
+                           "into runs with --seeds ranges)")
+    return list(range(count))
+
+
 def check_seeds(seeds: list[int]) -> list[int]:
     """Return `seeds` after checking each is a usable product seed: in [0, 2**32 - 1] and not repeated.
 

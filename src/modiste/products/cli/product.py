@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+from modiste.errors import ModisteError
+
+if TYPE_CHECKING:
+    from modiste.products.record import Product
 
 
 @click.command()
@@ -11,7 +18,8 @@ import click
 @click.option("--text-model", required=True, help="Description model: a `modiste text train` run or model folder.")
 @click.option("--text-taxonomy", default=None,
               help="Text taxonomy classifier folder (for the description-category check; skipped without).")
-@click.option("--n", "count", type=int, default=50, show_default=True, help="Number of products (seeds 0..n-1).")
+@click.option("--n", "count", type=int, default=50, show_default=True,
+              help="Number of products (seeds 0..n-1), 1 to 100000.")
 @click.option("--seeds", default=None, help="Seeds instead of --n, e.g. 7,12 or 100-149 (reproduces products).")
 @click.option("--class", "class_name", default=None, help="Class to generate (conditional generators).")
 @click.option("--image", "images", multiple=True, help="Compose from a real photo instead (repeatable).")
@@ -22,12 +30,18 @@ import click
 @click.option("--text-temperature", type=float, default=0.8, show_default=True)
 @click.option("--text-top-p", type=float, default=0.95, show_default=True)
 @click.option("--max-new-tokens", type=int, default=80, show_default=True)
-@click.option("--strict", is_flag=True, help="Drop products that fail a check (default: keep them, flagged).")
-@click.option("--formats", default="jsonl,html,shopify", show_default=True, help="Exports to write.")
+@click.option("--strict", is_flag=True,
+              help="Drop products that fail a check (default: keep them, flagged); an error if every one fails.")
+@click.option("--formats", default="jsonl,html,shopify", show_default=True,
+              help="Exports to write: any of the default's, comma-separated.")
 @click.option("--vendor", default="Modiste", show_default=True, help="Vendor column of the Shopify CSV.")
 @click.option("--image-base-url", default="",
               help="Prefix of the Shopify CSV's Product image URL (where images/ is served).")
-@click.option("--outdir", required=True, help="Folder for images/, products.jsonl, catalogue.html, shopify_products.csv.")
+@click.option("--outdir", required=True,
+              help="New folder (or one without a previous export) for images/, products.jsonl, catalogue.html, "
+                   "shopify_products.csv. Each product's image and record are written as it is finished, the "
+                   "records to products.jsonl.partial, renamed to products.jsonl at the end: an interrupted run "
+                   "keeps its finished products there.")
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--quiet", is_flag=True)
 def product(generator: str | None, tagger_dir: str, text_model: str, text_taxonomy: str | None, count: int,
@@ -35,56 +49,90 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
             truncation: float, truncation_center: str | None, text_temperature: float, text_top_p: float,
             max_new_tokens: int, strict: bool, formats: str, vendor: str, image_base_url: str, outdir: str,
             device: str, quiet: bool) -> None:
-    """Compose products: generated image -> tags -> context -> description -> title -> checks -> exports."""
-    from modiste.errors import ModisteError
-    from modiste.gan.images import parse_seeds
-    from modiste.products.compose import ProductComposer, slug
-    from modiste.products.export import FORMATS, export_products
-    from modiste.products.export.write import check_outdir
-    from modiste.products.generation import SamplingSettings, check_seeds
-    from modiste.products.tagging import image_paths, read_image
-    from modiste.text.generate import SamplingOptions
+    """Compose products: generated image -> tags -> context -> description -> title -> checks -> exports.
 
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-    if not wanted or any(f not in FORMATS for f in wanted):
-        raise ModisteError(f"--formats {formats!r}: use a comma-separated subset of {', '.join(FORMATS)}")
-    if max_new_tokens < 1:
-        raise ModisteError(f"--max-new-tokens {max_new_tokens}: a description needs at least 1 token (default 120)")
-    if not 0 < text_top_p <= 1:
-        raise ModisteError(f"--text-top-p {text_top_p}: nucleus sampling keeps a probability mass in (0, 1]")
-    if text_temperature < 0:
-        raise ModisteError(f"--text-temperature {text_temperature}: use 0 (greedy) or a positive temperature")
-    if count < 1 and not seeds:
-        raise ModisteError(f"--n {count}: ask for at least one product")
-    seed_list = check_seeds(parse_seeds(seeds) if seeds else list(range(count)))
-    check_outdir(outdir)
+    Bad input (a flag out of range, an unreadable --image or --latents, an --outdir holding a previous
+    export) is refused before any model is loaded or any file written.
+    """
+    from tqdm import tqdm
+
+    from modiste.gan.generate import check_truncation_psi
+    from modiste.latent import load_latents
+    from modiste.products.compose import ProductComposer, slug
+    from modiste.products.export.write import ExportWriter, check_new_outdir, parse_formats
+    from modiste.products.generation import SamplingSettings, product_seeds
+    from modiste.products.tagging import image_paths, read_image
+    from modiste.text.generate import SamplingOptions, check_sampling
+
+    wanted = parse_formats(formats)
+    check_sampling(text_temperature, text_top_p, max_new_tokens,
+                   ("--text-temperature", "--text-top-p", "--max-new-tokens"))
+    truncation = check_truncation_psi(truncation)
+    if images and latents:
+        raise ModisteError("--image and --latents were both given: compose from one of them per run")
     files = image_paths(images) if images else []
+    seed_list = product_seeds(count, seeds) if not files and not latents else []
+    out = check_new_outdir(outdir)
     handles = [slug(f.stem) for f in files]
     if len(set(handles)) != len(handles):
         dup = next(h for h in handles if handles.count(h) > 1)
         names = [str(f) for f, h in zip(files, handles) if h == dup]
         raise ModisteError(f"photos {', '.join(names)} would share the handle {dup!r}: rename one of them")
+    for f in files:
+        read_image(f)  # an unreadable photo fails now, not after the models load and the photos before it
     if not files and generator is None:
         raise ModisteError("no generator: pass --generator a run folder or snapshot (or --image PHOTO)")
+    if latents:
+        load_latents(latents)  # a missing or damaged file fails before the models load
     composer = ProductComposer(
         generator, tagger_dir, text_model, text_taxonomy, SamplingSettings(truncation, truncation_center),
         SamplingOptions(temperature=text_temperature, top_p=text_top_p, max_new_tokens=max_new_tokens), device)
     if files:
-        products = [composer.from_image(read_image(f), f.stem, class_name, i) for i, f in enumerate(files)]
+        total = len(files)
+        stream = (composer.from_image(read_image(f), f.stem, class_name, i) for i, f in enumerate(files))
     elif latents:
-        from modiste.latent import load_latents
-
-        rows = len(load_latents(latents, composer.require_generator()))
-        products = [composer.from_latents(latents, r, class_name, r) for r in range(rows)]
+        total = len(load_latents(latents, composer.require_generator()))
+        stream = (composer.from_latents(latents, r, class_name, r) for r in range(total))
     else:
-        products = composer.compose(seed_list, class_name, progress=not quiet)
-    kept = [p for p in products if not (strict and p.flagged)]
-    written = export_products(kept, outdir, wanted, vendor=vendor, image_base_url=image_base_url)
+        total, stream = len(seed_list), composer.iter_compose(seed_list, class_name)
+
+    products = []
+    with ExportWriter(out, wanted, vendor=vendor, image_base_url=image_base_url) as writer:
+        try:
+            with tqdm(total=total, disable=quiet, desc="products") as bar:  # closed before any error line
+                for p in stream:
+                    products.append(p)
+                    if not (strict and p.flagged):
+                        writer.add(p)
+                    p.image = None  # written (or dropped): the run holds records, not pixels
+                    bar.update()
+        except BaseException:  # an error or Ctrl-C: say where the finished products are
+            if writer.products:
+                click.echo(f"kept the {len(writer.products)} finished products: records in {writer.partial_path}, "
+                           f"images in {out / 'images'}", err=True)
+            raise
+        if not writer.products:
+            raise all_flagged_error(products)
+        written = writer.finish()
     flagged = sum(p.flagged for p in products)
-    click.echo(f"{len(products)} products, {flagged} flagged" + (f", {len(products) - len(kept)} dropped (--strict)"
-                                                                 if strict else ""))
+    click.echo(f"{len(products)} products, {flagged} flagged" + (f", {len(products) - len(writer.products)} dropped "
+                                                                 "(--strict)" if strict else ""))
     for p in products[:5]:
         click.echo(f"  {p.handle}: {p.title} | {p.description[:70]}" + (f"  [{'; '.join(p.reasons)}]"
                                                                          if p.flagged else ""))
     for fmt, path in written.items():
         click.echo(f"{fmt}: {path}")
+
+
+def all_flagged_error(products: list[Product]) -> ModisteError:
+    """The error of a --strict run that dropped every product: how many, and the checks that failed most."""
+    from collections import Counter
+
+    failed = [c for p in products for c in p.checks if not c.passed]
+    counts = Counter(c.name for c in failed)
+    example = {}
+    for c in failed:
+        example.setdefault(c.name, c.reason)
+    common = "; ".join(f"{name} failed on {n}, e.g. '{example[name]}'" for name, n in counts.most_common(2))
+    return ModisteError(f"--strict dropped every product: all {len(products)} were flagged ({common}): "
+                        "run without --strict to keep them, flagged, and inspect their reasons")
