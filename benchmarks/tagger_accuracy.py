@@ -50,6 +50,8 @@ CONFIGS = {
     "linear-none": dict(hidden=0, class_weight="none", l2=1e-3),
     "mlp512-sqrt": dict(hidden=512, class_weight="sqrt", l2=1e-4, epochs=30),
     "mlp256-sqrt-colour": dict(hidden=256, class_weight="sqrt", l2=1e-4, epochs=15, colour_features=True),
+    "mlp256-sqrt-colour-pca": dict(hidden=256, class_weight="sqrt", l2=1e-4, epochs=15, colour_features=True,
+                                   head_options="baseColour:hidden=0,class_weight=none,l2=0.01,pca_dims=32"),
     "mlp256-sqrt-colour-e25": dict(hidden=256, class_weight="sqrt", l2=1e-4, epochs=25, colour_features=True),
     "linear-balanced-colour": dict(hidden=0, class_weight="balanced", l2=1e-3, colour_features=True),
     "linear-sqrt-colour": dict(hidden=0, class_weight="sqrt", l2=1e-3, colour_features=True),

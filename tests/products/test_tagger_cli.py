@@ -146,3 +146,22 @@ def test_colour_features_are_appended_and_used_at_prediction(labelled_folder, fa
     assert np.allclose(feats[0, 2048:].numpy(), colour)
     hist = colour[:HIST_DIM]
     assert np.isclose((hist ** 2).sum(), 1.0) and (hist > 0).sum() <= 2
+
+
+def test_head_options_give_one_head_a_pca_projection(labelled_folder, fake_features, tmp_path, capsys):
+    from modiste.products.tagger.colour_features import DIM
+    from modiste.products.tagger.model import load_tagger
+
+    folder, labels = labelled_folder
+    args = ["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes",
+            "articleType,baseColour", "--min-count", "5", "--colour-features", "--cache-dir", str(tmp_path / "c"),
+            "--out", str(tmp_path / "t"), "--quiet"]
+    assert cli(args + ["--head-options", "baseColour:hidden=0,class_weight=none,pca_dims=4"]) == 0
+    tagger = load_tagger(tmp_path / "t")
+    assert tagger.specs["baseColour"].pca_dims == 4 and tagger.specs["articleType"].pca_dims == 0
+    assert tagger.heads["baseColour"].mean.numel() == 4 + DIM  # 2048 Inception dims -> 4 components
+    assert tagger.heads["articleType"].mean.numel() == 2048 + DIM
+    report = json.loads((tmp_path / "t" / "train_report.json").read_text())
+    assert report["heads"]["baseColour"]["options"]["class_weight"] == "none"
+    err = _error(args + ["--head-options", "gender:hidden=0"], capsys)
+    assert "'gender', which is not among --attributes (articleType, baseColour)" in err

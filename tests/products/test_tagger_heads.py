@@ -121,3 +121,53 @@ def test_tagger_save_load_roundtrip_and_backbone_check(tmp_path):
 def test_loading_a_non_tagger_folder_fails(tmp_path):
     with pytest.raises(ModisteError, match="not a tagger folder"):
         load_tagger(tmp_path, backbone_sha256="ab" * 32)
+
+
+def test_pca_head_sees_projected_features_and_survives_save_load(tmp_path):
+    # 16 informative dims followed by 48 pure-noise ones: a 4-component PCA of the first 48
+    # columns plus the 16 appended ones still separates the blobs
+    x, y = separable(dim=16)
+    noise = torch.randn(len(x), 48, generator=torch.Generator().manual_seed(3)) * 0.1
+    features = torch.cat([noise, x], dim=1)
+    head = train_head(features, y, 4, pca_dims=4, pca_width=48)
+    assert head.mean.numel() == 4 + 16 and head.pca_components.shape == (4, 48)
+    assert (head_logits(head, features).argmax(1).numpy() == y).all()
+    # the components are orthonormal rows, as scikit-learn's PCA returns them
+    gram = head.pca_components @ head.pca_components.T
+    assert torch.allclose(gram, torch.eye(4), atol=1e-4)
+    spec = AttributeSpec("colour", ["a", "b", "c", "d"], hidden=0, pca_dims=4)
+    Tagger([spec], {"colour": head}, {"name": "test", "weights_sha256": "x"}).save(tmp_path / "t")
+    loaded = load_tagger(tmp_path / "t", backbone_sha256="x")
+    assert torch.equal(loaded.logits(features)["colour"], head_logits(head, features))
+
+
+def test_pca_dims_beyond_the_data_is_refused():
+    x, y = separable(n_per_class=5, dim=8)
+    with pytest.raises(ModisteError, match="pca_dims=8: use fewer than 8"):
+        train_head(x, y, 4, pca_dims=8)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("baseColour", "use 'ATTRIBUTE:key=value"),
+    ("colour:hidden=0", "'colour', which is not among --attributes"),
+    ("baseColour:depth=3", "'depth=3' is not key=value with a key among hidden"),
+    ("baseColour:hidden=wide", "hidden='wide' is not a valid int"),
+    ("baseColour:pca_dims=-1", "pca_dims=-1: use 0"),
+    ("baseColour:class_weight=odd", "class_weight=odd: use balanced | sqrt | none"),
+    ("baseColour:l2=nan", "l2=nan: use a penalty >= 0"),
+])
+def test_head_options_errors_name_the_part(text, message):
+    from modiste.products.tagger.head_options import parse_head_options
+
+    with pytest.raises(ModisteError, match=message):
+        parse_head_options(text, ["articleType", "baseColour"])
+
+
+def test_head_options_parse_several_heads():
+    from modiste.products.tagger.head_options import parse_head_options
+
+    parsed = parse_head_options(" baseColour: hidden=0, class-weight=none, pca_dims=32 ; articleType:l2=1e-4;",
+                                ["articleType", "baseColour"])
+    assert parsed == {"baseColour": {"hidden": 0, "class_weight": "none", "pca_dims": 32},
+                      "articleType": {"l2": 1e-4}}
+    assert parse_head_options(None, ["a"]) == {} == parse_head_options("", ["a"])

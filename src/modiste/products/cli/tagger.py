@@ -31,6 +31,9 @@ TRAIN_HELP = {
     "seed": "Random seed of the split and heads.",
     "fine_tune_blocks": "Fine-tune the last N Inception blocks (BatchNorm statistics frozen; slow on CPU).",
     "fine_tune_epochs": "Epochs of backbone fine-tuning.",
+    "head_options": "Per-head settings overriding --hidden/--class-weight/--l2/--epochs/--max-iter, plus "
+                    "pca_dims (see the Inception features through their top K principal components), e.g. "
+                    "'baseColour:hidden=0,class_weight=none,pca_dims=32'; separate heads with ';'.",
     "device": "cpu | cuda.",
     "cache_dir": "Feature cache folder (default: the metrics' cache).",
 }

@@ -3,7 +3,9 @@
 A head standardises its input with the training set's mean and standard deviation (kept as
 buffers, so a saved head needs nothing else) and is either multinomial logistic regression
 (`hidden=0`, fitted full-batch with L-BFGS) or a one-hidden-layer MLP (ReLU, dropout, AdamW in
-mini-batches). Both minimise class-weighted cross-entropy plus an L2 penalty; the weights answer
+mini-batches). With `pca_dims` the first `pca_width` input columns (the Inception features) are
+first projected onto their top principal components, fitted on the training rows (scikit-learn's
+PCA), so appended colour features are not outnumbered 2048 to 178. Both minimise class-weighted cross-entropy plus an L2 penalty; the weights answer
 class imbalance: "balanced" is n / (k * n_c) (King & Zeng; scikit-learn's `class_weight="balanced"`),
 "sqrt" its square root, a milder correction that costs less accuracy on the common classes.
 """
@@ -23,21 +25,37 @@ CLASS_WEIGHTS = ("balanced", "sqrt", "none")
 
 
 class AttributeHead(nn.Module):
-    """features float32 [N, in_dim] -> logits [N, num_classes] (uncalibrated)."""
+    """features float32 [N, D] -> logits [N, num_classes] (uncalibrated).
 
-    def __init__(self, in_dim: int, num_classes: int, hidden: int = 0, dropout: float = 0.2) -> None:
+    `in_dim` is the width after the optional PCA projection: D - pca_width + pca_dims.
+    """
+
+    def __init__(self, in_dim: int, num_classes: int, hidden: int = 0, dropout: float = 0.2,
+                 pca_dims: int = 0, pca_width: int = 0) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(in_dim))
         self.register_buffer("std", torch.ones(in_dim))
         self.hidden = hidden
+        self.pca_dims = pca_dims
+        if pca_dims:
+            self.register_buffer("pca_mean", torch.zeros(pca_width))
+            self.register_buffer("pca_components", torch.zeros(pca_dims, pca_width))
         if hidden > 0:
             self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Dropout(dropout),
                                      nn.Linear(hidden, num_classes))
         else:
             self.net = nn.Sequential(nn.Linear(in_dim, num_classes))
 
+    def project(self, features: torch.Tensor) -> torch.Tensor:
+        """[N, D] -> [N, in_dim]: the PCA projection of the first pca_width columns (identity without)."""
+        if not self.pca_dims:
+            return features
+        width = self.pca_mean.numel()
+        reduced = (features[:, :width] - self.pca_mean) @ self.pca_components.T
+        return torch.cat([reduced, features[:, width:]], dim=1)
+
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net((features - self.mean) / self.std)
+        return self.net((self.project(features) - self.mean) / self.std)
 
 
 def class_weights(targets: np.ndarray, num_classes: int, kind: str = "balanced") -> torch.Tensor:
@@ -66,12 +84,14 @@ def _weighted_ce(logits: torch.Tensor, y: torch.Tensor, weights: torch.Tensor) -
 
 def train_head(features: torch.Tensor, targets: np.ndarray, num_classes: int, *, hidden: int = 0,
                class_weight: str = "balanced", l2: float = 1e-3, epochs: int = 30, max_iter: int = 100,
-               seed: int = 0) -> AttributeHead:
+               seed: int = 0, pca_dims: int = 0, pca_width: int | None = None) -> AttributeHead:
     """Fit one head. features float32 [N, D]; targets int64 [N] in [0, num_classes) or -1 (ignored).
 
     `l2` multiplies 0.5 * ||W||^2 (biases are not penalised); `max_iter` bounds L-BFGS (linear heads),
-    `epochs` the MLP's passes. Deterministic for a given `seed`. Raises ModisteError when fewer than two
-    classes have training examples.
+    `epochs` the MLP's passes. `pca_dims` > 0 projects the first `pca_width` columns (default: all)
+    onto that many principal components of the training rows. Deterministic for a given `seed`.
+    Raises ModisteError when fewer than two classes have training examples or `pca_dims` is not
+    below both the projected width and the number of training rows.
     """
     keep = targets >= 0
     x = features[torch.from_numpy(keep)].float()
@@ -79,7 +99,12 @@ def train_head(features: torch.Tensor, targets: np.ndarray, num_classes: int, *,
     if len(torch.unique(y)) < 2:
         raise ModisteError("a head needs at least two classes with training images: add labelled images")
     torch.manual_seed(seed)
-    head = AttributeHead(x.shape[1], num_classes, hidden)
+    width = x.shape[1] if pca_width is None else pca_width
+    head = AttributeHead(x.shape[1] - (width - pca_dims if pca_dims else 0), num_classes, hidden,
+                         pca_dims=pca_dims, pca_width=width)
+    if pca_dims:
+        _fit_pca(head, x[:, :width], pca_dims, seed)
+        x = head.project(x)
     head.mean.copy_(x.mean(0))
     head.std.copy_(x.std(0).clamp_min(1e-6))
     weights = class_weights(targets[keep], num_classes, class_weight)
@@ -90,6 +115,17 @@ def train_head(features: torch.Tensor, targets: np.ndarray, num_classes: int, *,
     else:
         _fit_adamw(head.net, z, y, weights, penalised, l2, epochs, seed)
     return head.eval()
+
+
+def _fit_pca(head: AttributeHead, x: torch.Tensor, dims: int, seed: int) -> None:
+    if not 0 < dims < min(x.shape):
+        raise ModisteError(f"pca_dims={dims}: use fewer than {min(x.shape)} (the feature width and the number of "
+                           "training images), e.g. 32")
+    from sklearn.decomposition import PCA
+
+    pca = PCA(dims, random_state=seed).fit(x.numpy())
+    head.pca_mean.copy_(torch.from_numpy(pca.mean_).float())
+    head.pca_components.copy_(torch.from_numpy(pca.components_).float())
 
 
 def _fit_lbfgs(net: nn.Module, z, y, weights, penalised, l2, max_iter) -> None:

@@ -41,6 +41,7 @@ class AttributeSpec:
     temperature: float = 1.0
     threshold: float = 0.0
     hidden: int = 0
+    pca_dims: int = 0
 
 
 @dataclass
@@ -155,7 +156,9 @@ def load_tagger(folder: str | os.PathLike, backbone_sha256: str | None = None) -
         state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
         if "mean" not in state:
             raise ModisteError(f"'{folder}' has no weights for head {spec.name!r}: train the tagger again")
-        head = AttributeHead(state["mean"].numel(), len(spec.classes), spec.hidden)
+        pca_width = state["pca_mean"].numel() if spec.pca_dims and "pca_mean" in state else 0
+        head = AttributeHead(state["mean"].numel(), len(spec.classes), spec.hidden, pca_dims=spec.pca_dims,
+                             pca_width=pca_width)
         try:
             head.load_state_dict(state)
         except RuntimeError as e:

@@ -24,6 +24,7 @@ from modiste.atomic import atomic_write_json
 from modiste.errors import ModisteError
 from modiste.products.tagger.calibration import abstain_threshold, fit_temperature, nll
 from modiste.products.tagger.features import Backbone, DatasetFeatures, dataset_features, load_backbone
+from modiste.products.tagger.head_options import parse_head_options
 from modiste.products.tagger.heads import head_logits, train_head
 from modiste.products.tagger.labels import AttributeLabels, dataset_attribute_values, fold_rare
 from modiste.products.tagger.model import AttributeSpec, Tagger
@@ -58,6 +59,7 @@ class TaggerConfig:
     seed: int = 0
     fine_tune_blocks: int = 0
     fine_tune_epochs: int = 2
+    head_options: str | None = None
     device: str = "cpu"
     cache_dir: str | None = None
 
@@ -142,15 +144,21 @@ def stratify_attribute(cfg: TaggerConfig, labels: dict[str, AttributeLabels]) ->
     return max(labels, key=lambda a: len(labels[a].classes))
 
 
-def fit_heads(x: torch.Tensor, labels: dict[str, AttributeLabels], split: Split, cfg: TaggerConfig
-              ) -> tuple[list[AttributeSpec], dict, dict[str, Any]]:
-    """Train and calibrate one head per attribute on x float32 [N, 2048]; returns specs, heads, report."""
+def fit_heads(x: torch.Tensor, labels: dict[str, AttributeLabels], split: Split, cfg: TaggerConfig,
+              inception_dim: int | None = None) -> tuple[list[AttributeSpec], dict, dict[str, Any]]:
+    """Train and calibrate one head per attribute; returns specs, heads, report.
+
+    x float32 [N, inception_dim (+ colour features)]: a head's `pca_dims` option projects the first
+    `inception_dim` columns (default: all). Raises ModisteError for bad --head-options.
+    """
     specs, heads, report = [], {}, {}
+    overrides = parse_head_options(cfg.head_options, list(labels))
     for name, lab in labels.items():
         start = time.perf_counter()
+        opts = {"hidden": cfg.hidden, "class_weight": cfg.class_weight, "l2": cfg.l2, "epochs": cfg.epochs,
+                "max_iter": cfg.max_iter, "pca_dims": 0, **overrides.get(name, {})}
         head = train_head(x[torch.from_numpy(split.train)], lab.targets[split.train], len(lab.classes),
-                          hidden=cfg.hidden, class_weight=cfg.class_weight, l2=cfg.l2, epochs=cfg.epochs,
-                          max_iter=cfg.max_iter, seed=cfg.seed)
+                          seed=cfg.seed, pca_width=inception_dim, **opts)
         seconds = time.perf_counter() - start
         val_y = lab.targets[split.val]
         seen = val_y >= 0
@@ -160,14 +168,15 @@ def fit_heads(x: torch.Tensor, labels: dict[str, AttributeLabels], split: Split,
         probs = torch.softmax(z.double() / temperature, 1).numpy()
         correct = probs.argmax(1) == y.numpy()
         threshold = abstain_threshold(probs.max(1), correct, cfg.target_precision)
-        specs.append(AttributeSpec(name, lab.classes, lab.folded, temperature, threshold, cfg.hidden))
+        specs.append(AttributeSpec(name, lab.classes, lab.folded, temperature, threshold, opts["hidden"],
+                                   opts["pca_dims"]))
         heads[name] = head
         report[name] = {
             "classes": len(lab.classes), "folded_into_other": lab.folded, "train_seconds": round(seconds, 2),
             "val_accuracy": float(correct.mean()) if len(correct) else None,
             "val_nll": nll(z, y) if len(y) else None, "val_nll_calibrated": nll(z, y, temperature) if len(y) else None,
             "temperature": temperature, "abstain_threshold": threshold,
-            "missing_labels": int((lab.targets < 0).sum()),
+            "missing_labels": int((lab.targets < 0).sum()), "options": opts,
         }
     return specs, heads, report
 
@@ -196,6 +205,7 @@ def check_config(cfg: TaggerConfig, out: str | os.PathLike | None = None) -> Non
     if not (0 < cfg.holdout < 1 and 0 < cfg.val < 1 and cfg.holdout + cfg.val < 0.9):
         raise ModisteError(f"--holdout {cfg.holdout} and --val {cfg.val} must be in (0, 1) and leave >= 10 % "
                            "for training")
+    parse_head_options(cfg.head_options, cfg.attributes)
     if out is not None:
         from modiste.products.outputs import blocking_file
 
@@ -233,7 +243,7 @@ def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progre
         x = data.with_colour(tuned)
         identity["fine_tuned_blocks"] = sorted({k.split(".")[0] for k in backbone_state})
     start = time.perf_counter()
-    specs, heads, head_report = fit_heads(x, data.labels, split, cfg)
+    specs, heads, head_report = fit_heads(x, data.labels, split, cfg, data.features.features.shape[1])
     report = {
         "config": asdict(cfg), "images": int(len(data.keep)), "stratified_on": strat,
         "split": {"train": int(len(split.train)), "val": int(len(split.val)), "holdout": int(len(split.test))},
