@@ -137,6 +137,9 @@ def main() -> None:
     ap.add_argument("--labels", default=str(DATA / "labels.csv"))
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--resolution", type=int, default=None,
+                    help="Read the photos at this width, as a generator of that size sees them (e.g. 32).")
+    ap.add_argument("--aspect", default="2:3", help="width:height with --resolution.")
     ap.add_argument("--rule-colour-images", type=int, default=None, help="Score the rule colour on this many.")
     ap.add_argument("--no-rule-colour", action="store_true")
     ap.add_argument("--out", default=None, help="Save the tagger of --save-config here.")
@@ -147,7 +150,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     names = args.configs.split(",")
     base = TaggerConfig(data=args.data, labels=args.labels, attributes=ATTRIBUTES, min_count=20, holdout=0.2,
-                        val=0.1, stratify="articleType")
+                        val=0.1, stratify="articleType", resolution=args.resolution,
+                        aspect=args.aspect if args.resolution else "1:1")
     start = time.perf_counter()
     colour = any(CONFIGS[n].get("colour_features") for n in names)
     full, backbone = load_tagger_data(replace(base, colour_features=colour), progress=sys.stderr.isatty())
