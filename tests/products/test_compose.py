@@ -100,3 +100,14 @@ def test_from_real_photo_needs_no_generator(tiny_tagger, tiny_text_model, shared
     assert product.handle == "skirt-10000" and product.provenance["source"] == "image"
     assert product.tags.colour is not None and product.tags.colour.base_colour == "White"  # a white skirt
     assert json.loads(json.dumps(product.to_json()))["handle"] == "skirt-10000"
+
+
+def test_resolution_warning_names_the_tagger_to_train(composer_args):
+    composer = ProductComposer(**composer_args)
+    assert composer.resolution_warning() is None  # a tagger saved before its training size was recorded
+    composer.tagger.tagger.info["resolution"] = None  # trained on full-size photos; the tiny G makes 16x24
+    note = composer.resolution_warning()
+    assert note.startswith("the tagger learned from photos at their own size, the generator makes 16x24 images")
+    assert note.endswith("train a tagger with --resolution 16 --aspect 2:3")
+    composer.tagger.tagger.info["resolution"] = 16
+    assert composer.resolution_warning() is None

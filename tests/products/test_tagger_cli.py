@@ -163,5 +163,6 @@ def test_head_options_give_one_head_a_pca_projection(labelled_folder, fake_featu
     assert tagger.heads["articleType"].mean.numel() == 2048 + DIM
     report = json.loads((tmp_path / "t" / "train_report.json").read_text())
     assert report["heads"]["baseColour"]["options"]["class_weight"] == "none"
+    assert tagger.info["resolution"] is None and tagger.info["aspect"] is None  # read at native size
     err = _error(args + ["--head-options", "gender:hidden=0"], capsys)
     assert "'gender', which is not among --attributes (articleType, baseColour)" in err

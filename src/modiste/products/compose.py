@@ -14,6 +14,7 @@ the copy guard on, so a product never depends on the others composed with it.
 
 from __future__ import annotations
 
+import math
 import os
 import unicodedata
 from dataclasses import asdict, replace
@@ -62,6 +63,25 @@ class ProductComposer:
         base = text_options or SamplingOptions()
         self.text_options = replace(base, n=1, reject_copies=True)  # the copy guard is always on
         self.identities = self._identities(generator, tagger, text_model, text_taxonomy)
+
+    def resolution_warning(self) -> str | None:
+        """A note when the tagger learned from images of another size than the generator makes, else None.
+
+        A tagger trained on sharp full-size photos sees a 32x48 sample upsampled and blurred, abstains
+        more and errs more; one trained with `--resolution` at the generator's width sees what it
+        will tag. Taggers saved before the size was recorded give no note.
+        """
+        info = self.tagger.tagger.info
+        if self.G is None or "resolution" not in info:
+            return None
+        _, height, width = self.G.img_shape
+        trained = info["resolution"]
+        if trained == width:
+            return None
+        seen = "photos at their own size" if trained is None else f"images {trained} px wide"
+        return (f"the tagger learned from {seen}, the generator makes {width}x{height} images: tags of generated "
+                f"images will abstain and err more; train a tagger with --resolution {width} "
+                f"--aspect {width // math.gcd(width, height)}:{height // math.gcd(width, height)}")
 
     @staticmethod
     def _load_generator(generator: Any, device: str) -> torch.nn.Module | None:

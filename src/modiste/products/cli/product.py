@@ -87,6 +87,9 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     composer = ProductComposer(
         generator, tagger_dir, text_model, text_taxonomy, SamplingSettings(truncation, truncation_center),
         SamplingOptions(temperature=text_temperature, top_p=text_top_p, max_new_tokens=max_new_tokens), device)
+    note = composer.resolution_warning() if not files else None
+    if note:
+        click.echo(f"warning: {note}", err=True)
     if files:
         total = len(files)
         stream = (composer.from_image(read_image(f), f.stem, class_name, i) for i, f in enumerate(files))

@@ -249,7 +249,8 @@ def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progre
         "split": {"train": int(len(split.train)), "val": int(len(split.val)), "holdout": int(len(split.test))},
         "head_training_seconds": round(time.perf_counter() - start, 2), "heads": head_report,
     }
-    info = {"data": cfg.data, "labels": cfg.labels, "images": int(len(data.keep)), "stratified_on": strat}
+    info = {"data": cfg.data, "labels": cfg.labels, "images": int(len(data.keep)), "stratified_on": strat,
+            "resolution": cfg.resolution, "aspect": cfg.aspect if cfg.resolution else None}
     tagger = Tagger(specs, heads, identity, info, backbone_state)
     folder = None
     if out is not None:
