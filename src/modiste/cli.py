@@ -88,9 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
-    except click.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(1)
+    except click.Abort as e:
+        # click turns Ctrl-C into Abort; keep the shell's 130 so scripts can tell an interrupt from a refusal.
+        interrupted = isinstance(e.__cause__, KeyboardInterrupt)
+        click.echo("interrupted" if interrupted else "aborted", err=True)
+        sys.exit(130 if interrupted else 1)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)

@@ -67,6 +67,18 @@ def test_bad_flag_is_one_line_before_anything(tmp_path, capsys, option, value, m
     assert not out.exists()
 
 
+def test_unknown_device_is_a_usage_error(tmp_path, capsys):
+    status = run_modiste("product", "--generator", "g", *NO_MODELS, "--device", "gpu", "--outdir", str(tmp_path / "o"))
+    err = capsys.readouterr().err
+    assert status == 2 and "'gpu' is not a device: use auto, cpu, cuda or cuda:N" in err and "Traceback" not in err
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="needs a machine without CUDA")
+def test_cuda_without_a_gpu_is_one_line_before_the_models_load(tmp_path, capsys):
+    err = refused(["--generator", "g", *NO_MODELS, "--device", "cuda", "--outdir", str(tmp_path / "o")], capsys)
+    assert "no CUDA GPU is visible: use --device cpu" in err
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("missing.png", None, "missing.png' does not exist: pass image files or folders"),
     ("notes.png", b"not a picture", "notes.png' ("),
@@ -144,10 +156,10 @@ def test_finished_products_survive_an_interruption(tiny_tagger, tiny_text_model,
     args = ["product", "--tagger", str(tiny_tagger), "--text-model", str(tiny_text_model), "--max-new-tokens", "8",
             "--quiet", "--outdir", str(out)]
     args += sum((["--image", p] for p in photos(tmp_path / "photos", ("black", "navy", "red"))), [])
-    assert run_modiste(*args) == 1  # click turns Ctrl-C into Abort: `aborted`, status 1, as in every command
+    assert run_modiste(*args) == 130  # Ctrl-C: `interrupted` and the shell's status 130, as in every command
     err = capsys.readouterr().err
     assert f"kept the 2 finished products: records in {out / 'products.jsonl.partial'}" in err
-    assert err.strip().endswith("aborted") and "Traceback" not in err
+    assert err.strip().endswith("interrupted") and "Traceback" not in err
     kept = read_jsonl(out / "products.jsonl.partial", with_images=True)
     assert [p.handle for p in kept] == ["black", "navy"] and kept[1].image.shape == (3, 48, 32)
     assert sorted(f.name for f in out.iterdir()) == ["images", "products.jsonl.partial"]  # no half exports

@@ -125,6 +125,13 @@ def test_predict_needs_paths_or_checkpoint(tiny_tagger, capsys):
     assert ".csv or .jsonl" in err
 
 
+def test_unknown_device_is_refused_by_every_tagger_command(tiny_tagger, capsys):
+    for args in (["predict", "x.png", "--tagger", str(tiny_tagger)], ["train", "--data", "d", "--out", "o"]):
+        status = cli(["tagger", *args, "--device", "tpu"])
+        err = capsys.readouterr().err
+        assert status == 2 and "'tpu' is not a device: use auto, cpu, cuda or cuda:N" in err, err
+
+
 def test_colour_features_are_appended_and_used_at_prediction(labelled_folder, fake_features, tiny_tagger, tmp_path):
     from modiste.products.tagger.colour_features import DIM, HIST_DIM, colour_features
     from modiste.products.tagger.model import load_tagger

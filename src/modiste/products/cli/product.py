@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from modiste.cli_options import DEVICE
 from modiste.errors import ModisteError
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
                    "shopify_products.csv. Each product's image and record are written as it is finished, the "
                    "records to products.jsonl.partial, renamed to products.jsonl at the end: an interrupted run "
                    "keeps its finished products there.")
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", type=DEVICE, default="cpu", show_default=True, help="auto uses CUDA when present.")
 @click.option("--quiet", is_flag=True)
 def product(generator: str | None, tagger_dir: str, text_model: str, text_taxonomy: str | None, count: int,
             seeds: str | None, class_name: str | None, images: tuple[str, ...], latents: str | None,
@@ -58,6 +59,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
 
     from modiste.gan.generate import check_truncation_psi
     from modiste.latent import load_latents
+    from modiste.latent.cli.options import resolve_device_text
     from modiste.products.compose import ProductComposer, slug
     from modiste.products.export.write import ExportWriter, check_new_outdir, parse_formats
     from modiste.products.generation import SamplingSettings, product_seeds
@@ -84,6 +86,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
         raise ModisteError("no generator: pass --generator a run folder or snapshot (or --image PHOTO)")
     if latents:
         load_latents(latents)  # a missing or damaged file fails before the models load
+    device = resolve_device_text(device)  # a missing GPU fails here, before the models load
     composer = ProductComposer(
         generator, tagger_dir, text_model, text_taxonomy, SamplingSettings(truncation, truncation_center),
         SamplingOptions(temperature=text_temperature, top_p=text_top_p, max_new_tokens=max_new_tokens), device)

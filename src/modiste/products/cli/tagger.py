@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from modiste.cli_options import build_dataclass, dataclass_options
+from modiste.cli_options import DEVICE, build_dataclass, dataclass_options
 from modiste.products.tagger.train import TaggerConfig
 
 TRAIN_HELP = {
@@ -34,7 +34,7 @@ TRAIN_HELP = {
     "head_options": "Per-head settings overriding --hidden/--class-weight/--l2/--epochs/--max-iter, plus "
                     "pca_dims (see the Inception features through their top K principal components), e.g. "
                     "'baseColour:hidden=0,class_weight=none,pca_dims=32'; separate heads with ';'.",
-    "device": "cpu | cuda.",
+    "device": "auto | cpu | cuda | cuda:N (auto uses CUDA when present).",
     "cache_dir": "Feature cache folder (default: the metrics' cache).",
 }
 
@@ -45,7 +45,7 @@ def tagger() -> None:
 
 
 @tagger.command()
-@dataclass_options(TaggerConfig, TRAIN_HELP)
+@dataclass_options(TaggerConfig, TRAIN_HELP, choices={"device": DEVICE})
 @click.option("--out", required=True, help="Folder for the tagger (tagger.safetensors + tagger.json).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def train(out: str, quiet: bool, **options) -> None:
@@ -103,13 +103,14 @@ def evaluate(tagger_dir: str, data: str | None, labels: str | None, out: str | N
               help="Truncate towards the class's mean W (default for conditional models) or the global mean.")
 @click.option("--out", default=None, help="Write rows to FILE.csv or FILE.jsonl (default: print them).")
 @click.option("--no-colour", is_flag=True, help="Skip the rule colour.")
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", type=DEVICE, default="cpu", show_default=True, help="auto uses CUDA when present.")
 def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, seeds: str | None,
             class_name: str | None, truncation: float, truncation_center: str | None, out: str | None,
             no_colour: bool, device: str) -> None:
     """Tag image files/folders (PATHS) or a generator's seeds: labels, confidences, rule colour."""
     from modiste.errors import ModisteError
     from modiste.gan.images import parse_seeds
+    from modiste.latent.cli.options import resolve_device_text
     from modiste.products.generation import SamplingSettings, check_seeds
     from modiste.products.predict import check_output, format_table, tag_paths, tag_row, tag_seeds, write_rows
     from modiste.products.tagging import ImageTagger
@@ -121,6 +122,7 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
     seed_list = check_seeds(parse_seeds(seeds)) if checkpoint and seeds else []
     if out:
         check_output(out)
+    device = resolve_device_text(device)
     model = ImageTagger(tagger_dir, device=device, with_colour=not no_colour)
     if checkpoint:
         settings = SamplingSettings(truncation, truncation_center)

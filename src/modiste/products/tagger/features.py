@@ -55,10 +55,15 @@ def load_backbone(weights: str | os.PathLike | None = None, mode: str = "clean",
                   device: str | torch.device = "cpu") -> Backbone:
     """The metrics' Inception (shared, loaded once per process) with its weights' sha256.
 
-    Raises ModisteError when the weights are missing or corrupt (see `modiste.metrics.inception`).
+    `device` is 'auto', 'cpu', 'cuda' or 'cuda:N' (see `modiste.distributed.resolve_device`).
+    Raises ModisteError when the weights are missing or corrupt (see `modiste.metrics.inception`),
+    or when the device is unknown or CUDA is asked for without a GPU.
     """
+    from modiste.distributed import resolve_device
+
+    dev = device if isinstance(device, torch.device) else resolve_device(str(device))
     _, sha = resolve_weights(weights)
-    return Backbone(get_extractor(weights, mode, torch.device(device)), sha, mode)
+    return Backbone(get_extractor(weights, mode, dev), sha, mode)
 
 
 def dataset_features(dataset: Any, backbone: Backbone, *, cache_dir: str | os.PathLike | None = None,
