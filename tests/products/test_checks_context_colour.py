@@ -111,6 +111,20 @@ def test_description_category_check():
     assert description_category({"articleType": TextLabel(None, 0.0)}, image).passed
 
 
+@pytest.mark.parametrize("text_label, image_class", [
+    (TextLabel("Jeans", 0.3), "Dresses"),  # the classifier is unsure of the text
+    (TextLabel(None, 0.0), "Dresses"),  # it makes no claim
+    (TextLabel("other", 0.9), "Dresses"),  # a rare class
+    (TextLabel("Dresses", 0.9), "other"),  # the image's category is a rare class
+])
+def test_confirm_turns_every_undetermined_case_into_a_failure(text_label, image_class):
+    passes = description_category({"articleType": text_label}, tags(image_class))
+    fails = description_category({"articleType": text_label}, tags(image_class), confirm=True)
+    assert passes.passed and not fails.passed and fails.reason == passes.reason
+    assert fails.reason.startswith("undetermined")
+    assert description_category({"articleType": TextLabel("Dresses", 0.9)}, tags("Dresses"), confirm=True).passed
+
+
 def test_read_image_shows_photos_as_viewers_do(tmp_path):
     """A phone photo stored sideways with EXIF orientation 6 is tagged upright (top half dark)."""
     from PIL import Image

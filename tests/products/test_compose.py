@@ -111,3 +111,29 @@ def test_resolution_warning_names_the_tagger_to_train(composer_args):
     assert note.endswith("train a tagger with --resolution 16 --aspect 2:3")
     composer.tagger.tagger.info["resolution"] = 16
     assert composer.resolution_warning() is None
+
+
+class _TaxonomyThatCannotPlaceAnything:
+    """A text classifier that makes no claim, as a real one does for text it has never seen the like of."""
+
+    def predict(self, texts: list[str]) -> list[dict]:
+        from modiste.products.text_taxonomy import TextLabel
+
+        return [{"articleType": TextLabel(None, 0.0)} for _ in texts]
+
+
+def test_confirm_category_flags_an_undetermined_description(composer_args):
+    taxonomy = _TaxonomyThatCannotPlaceAnything()
+    lenient = ProductComposer(**composer_args, text_taxonomy=taxonomy).from_seed(3, "Dresses")
+    confirmed = ProductComposer(**composer_args, text_taxonomy=taxonomy, confirm_category=True).from_seed(3, "Dresses")
+    check = {c.name: c for c in lenient.checks}["description_category"]
+    assert check.passed and check.reason.startswith("undetermined")
+    assert any(r.startswith("description_category: undetermined") for r in confirmed.reasons)
+    assert confirmed.flagged and confirmed.description == lenient.description
+
+
+def test_confirm_category_needs_a_text_taxonomy(composer_args):
+    from modiste.errors import ModisteError
+
+    with pytest.raises(ModisteError, match="--confirm-category needs --text-taxonomy"):
+        ProductComposer(**composer_args, confirm_category=True)

@@ -67,6 +67,11 @@ def test_bad_flag_is_one_line_before_anything(tmp_path, capsys, option, value, m
     assert not out.exists()
 
 
+def test_confirm_category_without_a_text_taxonomy_is_refused(tmp_path, capsys):
+    err = refused(["--generator", "g", *NO_MODELS, "--confirm-category", "--outdir", str(tmp_path / "o")], capsys)
+    assert "--confirm-category needs --text-taxonomy" in err
+
+
 def test_unknown_device_is_a_usage_error(tmp_path, capsys):
     status = run_modiste("product", "--generator", "g", *NO_MODELS, "--device", "gpu", "--outdir", str(tmp_path / "o"))
     err = capsys.readouterr().err

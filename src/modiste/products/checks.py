@@ -3,7 +3,8 @@
 - `image_category`: the tagger's articleType for the image is the requested class.
 - `description_category`: the text taxonomy classifier's articleType for the description is the
   image's (`modiste.products.text_taxonomy`); a text it cannot place (no claim, "other", or a
-  probability under `min_probability`) is "undetermined" and passes with that note.
+  probability under `min_probability`) is "undetermined": it passes with that note, or fails with
+  `confirm=True` (`modiste product --confirm-category`), when only a confirmed category will do.
 - `colour_words`: colour words in the description (`modiste.text.attributes` vocabulary) do not
   contradict the image's colour. A named colour is compatible when it belongs to the family of the
   learned colour or of the rule colour (navy is a blue; charcoal a grey or black); a description
@@ -71,20 +72,23 @@ def image_category(tags: ImageTags, requested: str | None, attribute: str = "art
 
 
 def description_category(text_labels: dict[str, Any], tags: ImageTags, attribute: str = "articleType",
-                         min_probability: float = 0.5) -> CheckResult:
-    """Compare the text classifier's `attribute` (TextLabel with .label, .probability) with the image's."""
+                         min_probability: float = 0.5, confirm: bool = False) -> CheckResult:
+    """Compare the text classifier's `attribute` (TextLabel with .label, .probability) with the image's.
+
+    An undetermined comparison (image or text category unknown, "other" or below `min_probability`)
+    passes with a note starting "undetermined:", or fails with that reason when `confirm` is set.
+    """
     image = tags.label(attribute)
     text = text_labels.get(attribute)
     label = getattr(text, "label", None)
     probability = float(getattr(text, "probability", 0.0))
     details = {"text": label, "text_probability": round(probability, 4), "image": image, "agrees": label == image}
     if image is None or image == "other":
-        return CheckResult("description_category", True, f"undetermined: the image's {attribute} is "
-                                                         f"{'unknown' if image is None else 'a rare class (other)'}",
-                           details)
+        return CheckResult("description_category", not confirm, f"undetermined: the image's {attribute} is "
+                           f"{'unknown' if image is None else 'a rare class (other)'}", details)
     if label is None or label == "other" or probability < min_probability:
-        return CheckResult("description_category", True, "undetermined: the text classifier cannot place the "
-                                                          f"description (best {label}, p={probability:.2f})", details)
+        return CheckResult("description_category", not confirm, "undetermined: the text classifier cannot place "
+                           f"the description (best {label}, p={probability:.2f})", details)
     if label != image:
         return CheckResult("description_category", False, f"the description reads as {label} (p={probability:.2f}) "
                                                           f"but the image is {image}", details)

@@ -43,17 +43,24 @@ class ProductComposer:
 
     generator: run/snapshot path or a loaded G (None for image-only use); tagger: folder or
     `ImageTagger`; text_model: text run/model folder or a `DescriptionGenerator`; text_taxonomy:
-    folder or a `TextTaxonomy` (None: the description-category check reports it was skipped).
+    folder or a `TextTaxonomy` (None: the description-category check reports it was skipped);
+    confirm_category: fail the description-category check when it is undetermined (needs a taxonomy).
+
+    Raises ModisteError for a missing tagger or text model, or confirm_category without a taxonomy.
     """
 
     def __init__(self, generator: Any = None, tagger: Any = None, text_model: Any = None,
                  text_taxonomy: Any = None, sampling: SamplingSettings = SamplingSettings(),
-                 text_options: Any = None, device: str = "cpu") -> None:
+                 text_options: Any = None, device: str = "cpu", confirm_category: bool = False) -> None:
         from modiste.text.generate import DescriptionGenerator, SamplingOptions
 
         if tagger is None or text_model is None:
             raise ModisteError("composing products needs --tagger and --text-model")
+        if confirm_category and text_taxonomy is None:
+            raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is "
+                               "confirmed by the text classifier")
         self.device = device
+        self.confirm_category = confirm_category
         self.G = self._load_generator(generator, device)
         self.tagger = tagger if isinstance(tagger, ImageTagger) else ImageTagger(tagger, device=device)
         self.text = text_model if isinstance(text_model, DescriptionGenerator) else \
@@ -190,7 +197,8 @@ class ProductComposer:
         description, text_prov = self.describe(prompt, seed)
         results = [checks.image_category(tags, requested)]
         if self.taxonomy is not None:
-            results.append(checks.description_category(self.taxonomy.predict([description])[0], tags))
+            results.append(checks.description_category(self.taxonomy.predict([description])[0], tags,
+                                                       confirm=self.confirm_category))
         else:
             results.append(checks.CheckResult("description_category", True, "skipped: no text classifier given"))
         results.append(checks.colour_words(description, tags))

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 @click.option("--max-new-tokens", type=int, default=80, show_default=True)
 @click.option("--strict", is_flag=True,
               help="Drop products that fail a check (default: keep them, flagged); an error if every one fails.")
+@click.option("--confirm-category", is_flag=True,
+              help="Flag a product whose description the text classifier cannot place (undetermined) instead of "
+                   "passing it: only confirmed categories pass. Needs --text-taxonomy.")
 @click.option("--formats", default="jsonl,html,shopify", show_default=True,
               help="Exports to write: any of the default's, comma-separated.")
 @click.option("--vendor", default="Modiste", show_default=True, help="Vendor column of the Shopify CSV.")
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
 def product(generator: str | None, tagger_dir: str, text_model: str, text_taxonomy: str | None, count: int,
             seeds: str | None, class_name: str | None, images: tuple[str, ...], latents: str | None,
             truncation: float, truncation_center: str | None, text_temperature: float, text_top_p: float,
-            max_new_tokens: int, strict: bool, formats: str, vendor: str, image_base_url: str, outdir: str,
+            max_new_tokens: int, strict: bool, confirm_category: bool, formats: str, vendor: str, image_base_url: str, outdir: str,
             device: str, quiet: bool) -> None:
     """Compose products: generated image -> tags -> context -> description -> title -> checks -> exports.
 
@@ -67,6 +70,9 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     from modiste.text.generate import SamplingOptions, check_sampling
 
     wanted = parse_formats(formats)
+    if confirm_category and text_taxonomy is None:
+        raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is confirmed "
+                           "by the text classifier")
     check_sampling(text_temperature, text_top_p, max_new_tokens,
                    ("--text-temperature", "--text-top-p", "--max-new-tokens"))
     truncation = check_truncation_psi(truncation)
@@ -89,7 +95,8 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     device = resolve_device_text(device)  # a missing GPU fails here, before the models load
     composer = ProductComposer(
         generator, tagger_dir, text_model, text_taxonomy, SamplingSettings(truncation, truncation_center),
-        SamplingOptions(temperature=text_temperature, top_p=text_top_p, max_new_tokens=max_new_tokens), device)
+        SamplingOptions(temperature=text_temperature, top_p=text_top_p, max_new_tokens=max_new_tokens), device,
+        confirm_category=confirm_category)
     note = composer.resolution_warning() if not files else None
     if note:
         click.echo(f"warning: {note}", err=True)
@@ -121,8 +128,13 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
             raise all_flagged_error(products)
         written = writer.finish()
     flagged = sum(p.flagged for p in products)
+    unconfirmed = sum(not p.flagged and any(c.name == "description_category" and c.reason.startswith("undetermined")
+                                            for c in p.checks) for p in products)
     click.echo(f"{len(products)} products, {flagged} flagged" + (f", {len(products) - len(writer.products)} dropped "
                                                                  "(--strict)" if strict else ""))
+    if unconfirmed:
+        click.echo(f"{unconfirmed} of the unflagged products pass with an undetermined description category "
+                   "(--confirm-category flags them)")
     for p in products[:5]:
         click.echo(f"  {p.handle}: {p.title} | {p.description[:70]}" + (f"  [{'; '.join(p.reasons)}]"
                                                                          if p.flagged else ""))
