@@ -110,3 +110,14 @@ def test_duplicate_handles_and_unknown_format_are_refused(tmp_path):
     with pytest.raises(ModisteError, match="unknown export format"):
         export_products(p, tmp_path / "y", ("xml",))
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_a_second_export_into_the_same_folder_is_refused_unless_overwrite(tmp_path):
+    first, second = planted_products(), planted_products()[:1]
+    export_products(first, tmp_path / "out", ("jsonl",))
+    before = (tmp_path / "out" / "products.jsonl").read_bytes()
+    with pytest.raises(ModisteError, match="already holds a product export"):
+        export_products(second, tmp_path / "out", ("jsonl",))
+    assert (tmp_path / "out" / "products.jsonl").read_bytes() == before  # nothing lost
+    export_products(second, tmp_path / "out", ("jsonl",), overwrite=True)
+    assert len((tmp_path / "out" / "products.jsonl").read_text().splitlines()) == 1

@@ -187,12 +187,16 @@ class ExportWriter:
 
 
 def export_products(products: list[Product], outdir: str | os.PathLike, formats: tuple[str, ...] = FORMATS,
-                    vendor: str = "Modiste", image_base_url: str = "") -> dict[str, Path]:
+                    vendor: str = "Modiste", image_base_url: str = "", overwrite: bool = False) -> dict[str, Path]:
     """Write `products` in `formats` into `outdir`; returns {format: file}.
 
-    Raises ModisteError, before writing anything, for an unknown format or duplicate handles (they
-    would overwrite each other).
+    Raises ModisteError, before writing anything, for an unknown format, duplicate handles (they
+    would overwrite each other) or, unless `overwrite`, an `outdir` already holding an export (as
+    `modiste product --outdir` refuses one; see `check_new_outdir`). With `overwrite`, the export files
+    are replaced and images/ keeps any older image not named by `products`.
     """
+    if not overwrite:
+        check_new_outdir(outdir)
     writer = ExportWriter(outdir, formats, vendor, image_base_url)
     handles = [p.handle for p in products]
     if len(set(handles)) != len(handles):
