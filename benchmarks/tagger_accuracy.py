@@ -163,8 +163,7 @@ def main() -> None:
         cfg = TaggerConfig(**{**base.__dict__, **CONFIGS[name]})
         data = replace(full, colour=full.colour if cfg.colour_features else None)
         saved = args.out if args.out and name == (args.save_config or names[0]) else None
-        result = train_tagger(cfg, out=saved, progress=False, data=data,
-                              backbone=backbone)
+        result = train_tagger(cfg, out=saved, progress=False, data=data, backbone=backbone, overwrite=True)
         scores = score(result, data)
         report["configs"][name] = {"head_training_seconds": result.report["head_training_seconds"],
                                    "heads": scores,

@@ -83,3 +83,26 @@ def build_dataclass(cls: type, values: dict[str, Any]) -> Any:
             value = [v.strip() for v in value.split(",") if v.strip()]
         kwargs[f.name] = value
     return cls(**kwargs)
+
+
+def given_flags(*params: str) -> list[str]:
+    """The flags among `params` (parameter names, e.g. "count") that the user typed on the command line
+    of the running click command, as "--flag" (defaults and unset options are left out)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    given = []
+    for name in params:
+        if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT):
+            option = next(p for p in ctx.command.params if p.name == name)
+            given.append(max(option.opts, key=len))
+    return given
+
+
+def refuse_together(flags: list[str], why: str) -> None:
+    """Raise ModisteError when `flags` (from `given_flags`) is not empty: they do not apply `why`."""
+    from modiste.errors import ModisteError
+
+    if flags:
+        raise ModisteError(f"{' and '.join(flags)} {'does' if len(flags) == 1 else 'do'} not apply {why}: "
+                           f"leave {'it' if len(flags) == 1 else 'them'} out")

@@ -103,13 +103,15 @@ def test_from_real_photo_needs_no_generator(tiny_tagger, tiny_text_model, shared
 
 
 def test_resolution_warning_names_the_tagger_to_train(composer_args):
+    from modiste.products.tagger.input_size import InputSize
+
     composer = ProductComposer(**composer_args)
-    assert composer.resolution_warning() is None  # a tagger saved before its training size was recorded
-    composer.tagger.tagger.info["resolution"] = None  # trained on full-size photos; the tiny G makes 16x24
+    assert composer.resolution_warning() is None  # a tagger that recorded no training size
+    composer.tagger.input_size = InputSize(None)  # trained on full-size photos; the tiny G makes 16x24
     note = composer.resolution_warning()
-    assert note.startswith("the tagger learned from photos at their own size, the generator makes 16x24 images")
+    assert note.startswith("the tagger learned from photos at their own size, these images are 16x24")
     assert note.endswith("train a tagger with --resolution 16 --aspect 2:3")
-    composer.tagger.tagger.info["resolution"] = 16
+    composer.tagger.input_size = InputSize((16, 24))
     assert composer.resolution_warning() is None
 
 

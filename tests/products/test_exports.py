@@ -62,7 +62,7 @@ def planted_products() -> list[Product]:
 
 def test_shopify_csv_matches_golden_file(tmp_path):
     written = export_products(planted_products(), tmp_path, ("shopify",), vendor="Modiste",
-                              image_base_url="https://shop.example/images/")
+                              image_base_url="https://shop.example/catalogue")  # the "/" is added
     text = written["shopify"].read_text(encoding="utf-8")
     assert text.splitlines()[0] == SHOPIFY_HEADER
     assert text == GOLDEN.read_text(encoding="utf-8")
@@ -71,7 +71,7 @@ def test_shopify_csv_matches_golden_file(tmp_path):
     assert rows[0]["Status"] == "active" and rows[0]["Published on online store"] == "TRUE"
     assert rows[1]["Status"] == "draft" and rows[1]["Published on online store"] == "FALSE"  # flagged: never goes live
     assert rows[1]["Description"] == "<p>A &quot;classic&quot; tee, in black.</p>"
-    assert rows[0]["Product image URL"] == "https://shop.example/images/images/dresses-seed-0007.png"
+    assert rows[0]["Product image URL"] == "https://shop.example/catalogue/images/dresses-seed-0007.png"
     assert all(len(r) == SHOPIFY_HEADER.count(",") + 1 for r in rows)
 
 

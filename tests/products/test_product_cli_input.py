@@ -67,6 +67,25 @@ def test_bad_flag_is_one_line_before_anything(tmp_path, capsys, option, value, m
     assert not out.exists()
 
 
+@pytest.mark.parametrize("outdir, message", [
+    ("", "--outdir is empty: name a folder, e.g. --outdir out/"),
+    ("  ", "--outdir is empty"),
+    pytest.param("/proc/modiste-products", "--outdir '/proc/modiste-products': cannot write in '/proc'",
+                 marks=pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")),
+])
+def test_outdir_that_cannot_be_written_is_refused_before_the_models_load(outdir, message, capsys):
+    assert message in refused(["--generator", "g", *NO_MODELS, "--outdir", outdir], capsys)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--seeds", "1", "--n", "5"], "--n does not apply with --seeds (the seeds choose the products): leave it out"),
+    (["--image", "x.png", "--n", "5"], "--n does not apply with --image (each photo is one product)"),
+    (["--latents", "w.safetensors", "--seeds", "3", "--n", "2"], "--n and --seeds do not apply with --latents"),
+])
+def test_flags_that_would_be_ignored_are_refused(flags, message, tmp_path, capsys):
+    assert message in refused(["--generator", "g", *NO_MODELS, *flags, "--outdir", str(tmp_path / "o")], capsys)
+
+
 def test_confirm_category_without_a_text_taxonomy_is_refused(tmp_path, capsys):
     err = refused(["--generator", "g", *NO_MODELS, "--confirm-category", "--outdir", str(tmp_path / "o")], capsys)
     assert "--confirm-category needs --text-taxonomy" in err

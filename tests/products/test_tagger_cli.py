@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import numpy as np
+import pytest
 
 from cli_runner import run_modiste
 from modiste.products.tagger.model import META_FILE
@@ -48,6 +50,28 @@ def test_cli_train_eval(labelled_folder, fake_features, tmp_path, capsys):
     assert (out / "eval" / "confusion_articleType.png").is_file()
     page = (out / "eval" / "report.html").read_text()
     assert "articleType" in page and "http" not in page
+    again = ["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes", "articleType",
+             "--min-count", "5", "--out", str(out), "--quiet"]
+    err = _error(again, capsys)  # the tagger and its evaluation are kept
+    assert "already holds a tagger (tagger.json): pick a new --out, or pass --overwrite" in err
+    assert (out / "eval" / "eval.json").is_file() and "baseColour" in (out / META_FILE).read_text()
+    assert cli(again + ["--overwrite"]) == 0
+    assert not (out / "eval").exists()  # the evaluation of the replaced tagger went with it
+    assert "baseColour" not in (out / META_FILE).read_text()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no file can be created")
+def test_every_output_that_cannot_be_written_is_one_line_before_any_work(labelled_folder, tiny_tagger, tmp_path,
+                                                                        capsys):
+    folder, labels = labelled_folder
+    train = ["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes", "articleType"]
+    predict = ["tagger", "predict", str(folder / "0000.png"), "--tagger", str(tiny_tagger)]
+    evaluate = ["tagger", "eval", "--tagger", str(tiny_tagger)]
+    for args in (train + ["--out", "/proc/modiste-t"], predict + ["--out", "/proc/modiste.csv"],
+                 evaluate + ["--out", "/proc/modiste-eval"]):
+        assert "--out '/proc" in (err := _error(args, capsys)) and "cannot write in '/proc'" in err, err
+    for args in (train + ["--out", ""], evaluate + ["--out", " "]):
+        assert "--out is empty: name a folder" in _error(args, capsys)
 
 
 def _error(args, capsys) -> str:
@@ -98,6 +122,10 @@ def test_tagger_from_another_backbone_is_refused(labelled_folder, fake_features,
     (out / META_FILE).write_text(json.dumps(meta))
     err = _error(["tagger", "predict", str(folder / "0000.png"), "--tagger", str(out)], capsys)
     assert "another backbone" in err and "retrain" in err
+    for text, message in (("{}", 'no "format" field'), ("[1, 2]", 'no "format" field'),
+                          ('{"format": "modiste-tagger", "version": 99}', "holds format 'modiste-tagger' v99")):
+        (out / META_FILE).write_text(text)
+        assert message in _error(["tagger", "predict", str(folder / "0000.png"), "--tagger", str(out)], capsys)
 
 
 def test_predict_real_photos_and_generated_seeds(tiny_tagger, tiny_run, shared_data, tmp_path, capsys):
@@ -123,6 +151,42 @@ def test_predict_needs_paths_or_checkpoint(tiny_tagger, capsys):
     assert "PATHS" in err
     err = _error(["tagger", "predict", "x.png", "--tagger", str(tiny_tagger), "--out", "tags.txt"], capsys)
     assert ".csv or .jsonl" in err
+
+
+def test_predict_refuses_flags_that_do_not_apply_and_too_many_seeds(tiny_tagger, tiny_run, shared_data, capsys):
+    photo = str(shared_data / "fashion-products-224" / "images" / "10000.jpg")
+    for flags, named in ((["--seeds", "0-1"], "--seeds does"), (["--class", "Dresses"], "--class does"),
+                         (["--truncation", "0.5", "--seeds", "1"], "--seeds and --truncation do")):
+        err = _error(["tagger", "predict", photo, "--tagger", str(tiny_tagger), *flags], capsys)
+        assert f"{named} not apply to image PATHS (only to --checkpoint G --seeds S): leave" in err, err
+    err = _error(["tagger", "predict", "--checkpoint", str(tiny_run), "--seeds", "0-99999999999", "--tagger",
+                  str(tiny_tagger)], capsys)  # refused before a single image is made
+    assert "names 100000000000 seeds: use at most 100000 per run" in err
+
+
+def test_predict_tags_a_photo_named_twice_once(tiny_tagger, shared_data, tmp_path, capsys):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes((shared_data / "fashion-products-224" / "images" / "10000.jpg").read_bytes())
+    out = tmp_path / "tags.csv"
+    assert cli(["tagger", "predict", str(folder / "a.jpg"), str(folder), str(folder / ".." / "photos" / "a.jpg"),
+                "--tagger", str(tiny_tagger), "--out", str(out), "--no-colour"]) == 0
+    assert [r["image"] for r in csv.DictReader(open(out))] == [str(folder / "a.jpg")]
+
+
+def test_predict_warns_when_generated_images_are_smaller_than_the_training_photos(tiny_tagger, tiny_run, tmp_path,
+                                                                                 capsys):
+    import shutil
+
+    tagger = tmp_path / "full-size-tagger"
+    shutil.copytree(tiny_tagger, tagger)
+    meta = json.loads((tagger / META_FILE).read_text())
+    meta["info"] = {"resolution": None, "aspect": None}  # trained on photos at their own size
+    (tagger / META_FILE).write_text(json.dumps(meta))
+    assert cli(["tagger", "predict", "--checkpoint", str(tiny_run), "--seeds", "0", "--class", "Dresses",
+                "--tagger", str(tagger), "--no-colour"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the tagger learned from photos at their own size, these images are 16x24" in err
 
 
 def test_unknown_device_is_refused_by_every_tagger_command(tiny_tagger, capsys):

@@ -14,7 +14,6 @@ the copy guard on, so a product never depends on the others composed with it.
 
 from __future__ import annotations
 
-import math
 import os
 import unicodedata
 from dataclasses import asdict, replace
@@ -63,8 +62,13 @@ class ProductComposer:
         self.confirm_category = confirm_category
         self.G = self._load_generator(generator, device)
         self.tagger = tagger if isinstance(tagger, ImageTagger) else ImageTagger(tagger, device=device)
-        self.text = text_model if isinstance(text_model, DescriptionGenerator) else \
-            DescriptionGenerator(text_model, device=device)
+        if isinstance(text_model, DescriptionGenerator):
+            self.text = text_model
+        else:
+            from modiste.text.checkpoint import resolve_model_dir
+
+            # resolved here so that a wrong path names this command's option
+            self.text = DescriptionGenerator(resolve_model_dir(text_model, "--text-model"), device=device)
         self.taxonomy = self._load_taxonomy(text_taxonomy)
         self.sampling = sampling.resolved(self.G) if self.G is not None else sampling
         base = text_options or SamplingOptions()
@@ -72,23 +76,19 @@ class ProductComposer:
         self.identities = self._identities(generator, tagger, text_model, text_taxonomy)
 
     def resolution_warning(self) -> str | None:
-        """A note when the tagger learned from images of another size than the generator makes, else None.
+        """A note when the generator's images are smaller than, or shaped unlike, what the tagger learned
+        from (see `modiste.products.tagger.input_size.size_warning`), else None.
 
         A tagger trained on sharp full-size photos sees a 32x48 sample upsampled and blurred, abstains
         more and errs more; one trained with `--resolution` at the generator's width sees what it
-        will tag. Taggers saved before the size was recorded give no note.
+        will tag.
         """
-        info = self.tagger.tagger.info
-        if self.G is None or "resolution" not in info:
+        from modiste.products.tagger.input_size import size_warning
+
+        if self.G is None:
             return None
         _, height, width = self.G.img_shape
-        trained = info["resolution"]
-        if trained == width:
-            return None
-        seen = "photos at their own size" if trained is None else f"images {trained} px wide"
-        return (f"the tagger learned from {seen}, the generator makes {width}x{height} images: tags of generated "
-                f"images will abstain and err more; train a tagger with --resolution {width} "
-                f"--aspect {width // math.gcd(width, height)}:{height // math.gcd(width, height)}")
+        return size_warning(self.tagger.input_size, width, height)
 
     @staticmethod
     def _load_generator(generator: Any, device: str) -> torch.nn.Module | None:

@@ -29,13 +29,17 @@ def tag_paths(tagger: ImageTagger, paths: list[str]) -> tuple[list[str], list[Im
     return [str(f) for f in files], tagger.tag_list(images)
 
 
-def tag_seeds(tagger: ImageTagger, checkpoint: str, seeds: list[int], class_name: str | None = None,
-              settings: SamplingSettings = SamplingSettings(), device: str = "cpu"
+def tag_seeds(tagger: ImageTagger, generator: str | os.PathLike | Any, seeds: list[int],
+              class_name: str | None = None, settings: SamplingSettings = SamplingSettings(), device: str = "cpu"
               ) -> tuple[list[str], list[ImageTags]]:
-    """(names "seed0042", tags) of a generator's images for `seeds` (class-centred truncation)."""
+    """(names "seed0042", tags) of a generator's images for `seeds` (class-centred truncation).
+
+    `generator`: a run folder or snapshot (loaded on `device`) or a loaded G. Raises ModisteError for
+    a generator that cannot be loaded or a class it does not have.
+    """
     from modiste.gan.checkpoint import load_generator
 
-    G = load_generator(checkpoint, device)
+    G = load_generator(generator, device) if isinstance(generator, (str, os.PathLike)) else generator
     index = resolve_class(G, class_name)
     images = generate_seed_images(G, seeds, index, settings.resolved(G))
     return [f"seed{s:04d}" for s in seeds], tagger.tag(images)
@@ -63,11 +67,9 @@ def check_output(out: str | os.PathLike) -> Path:
         raise ModisteError(f"--out {path} must end in .csv or .jsonl")
     if path.is_dir():
         raise ModisteError(f"--out {path} is a folder: pass a file name like {path / 'tags.csv'}")
-    from modiste.products.outputs import blocking_file
+    from modiste.products.outputs import check_output_folder
 
-    blocker = blocking_file(path.parent)
-    if blocker is not None:
-        raise ModisteError(f"--out {path}: '{blocker}' is a file, not a folder: pass another --out")
+    check_output_folder(path.parent, "--out")
     return path
 
 

@@ -5,8 +5,10 @@
     tags = tagger.tag(images)                           # uint8 [N, 3, H, W] -> list[ImageTags]
     tags[0].tags["articleType"].label, tags[0].tags["articleType"].confidence, tags[0].colour.name
 
-Images of any size are accepted: non-square ones are padded to a square with their border colour
-before the Inception resize (see `modiste.products.tagger.features`).
+Images of any size are accepted: each is first fitted to the canvas the tagger was trained at
+(`--resolution`/`--aspect`/`--mode`; see `modiste.products.tagger.input_size`), then non-square ones
+are padded to a square with their border colour before the Inception resize (see
+`modiste.products.tagger.features`). The rule colour reads the image as given.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from modiste.data.storage import IMAGE_EXTENSIONS
 from modiste.errors import ModisteError
 from modiste.products.colour import RuleColour, rule_colour
 from modiste.products.tagger.features import image_features, load_backbone
+from modiste.products.tagger.input_size import fit_to_input, tagger_input_size
 from modiste.products.tagger.model import ABSTAIN, Tagger, load_tagger
 
 
@@ -71,6 +74,7 @@ class ImageTagger:
         self.path = None if isinstance(tagger, Tagger) else Path(tagger)
         self.tagger = tagger if isinstance(tagger, Tagger) else load_tagger(tagger, self.backbone.weights_sha256)
         self.with_colour = with_colour
+        self.input_size = tagger_input_size(self.tagger.info, self.path)
         self._tuned = None
         if self.tagger.backbone_state:
             from modiste.products.tagger.finetune import fresh_extractor
@@ -96,7 +100,7 @@ class ImageTagger:
         """Tags of uint8 images [N, 1|3, H, W] (one size per call)."""
         if images.dtype != torch.uint8 or images.ndim != 4:
             raise ValueError(f"expected uint8 images [N, C, H, W], got {images.dtype} {tuple(images.shape)}")
-        preds = self.tagger.predict_features(self.features(images))
+        preds = self.tagger.predict_features(self.features(fit_to_input(images, self.input_size)))
         out = []
         for i in range(len(images)):
             tags = {a: Tag(p.labels[i], p.top[i], float(p.confidence[i])) for a, p in preds.items()}
@@ -117,7 +121,8 @@ class ImageTagger:
 
 
 def image_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Image files named by `paths` (files, or folders searched recursively), sorted per folder.
+    """Image files named by `paths` (files, or folders searched recursively), sorted per folder; a file
+    named twice (directly and through its folder, or by two spellings) is listed once, where first named.
 
     Raises ModisteError for a missing path or when no image is found.
     """
@@ -131,7 +136,10 @@ def image_paths(paths: Iterable[str | os.PathLike]) -> list[Path]:
             raise ModisteError(f"'{p}' does not exist: pass image files or folders")
     if not found:
         raise ModisteError("no images found in the given paths: pass .jpg/.png/.webp files or folders of them")
-    return found
+    first: dict[Path, Path] = {}
+    for f in found:
+        first.setdefault(f.resolve(), f)
+    return list(first.values())
 
 
 def read_image(path: str | os.PathLike) -> torch.Tensor:

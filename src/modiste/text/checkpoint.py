@@ -129,8 +129,11 @@ def read_state(folder: Path) -> dict[str, Any]:
     return json.loads((Path(folder) / STATE_FILE).read_text())
 
 
-def resolve_model_dir(path: str | Path) -> Path:
-    """A folder to load for generation: a model folder itself, or a run folder's best/latest checkpoint."""
+def resolve_model_dir(path: str | Path, flag: str = "--model") -> Path:
+    """A folder to load for generation: a model folder itself, or a run folder's best/latest checkpoint.
+
+    Raises ModisteError naming `flag` (the option the path came from) when `path` holds no model.
+    """
     path = Path(path)
     if (path / "config.json").is_file():
         return path
@@ -139,4 +142,5 @@ def resolve_model_dir(path: str | Path) -> Path:
     latest = checkpoint_dirs(path)
     if latest:
         return latest[-1]
-    raise ModisteError(f"no trained model in '{path}': pass --model a run folder from `modiste text train` or a save_pretrained folder")
+    raise ModisteError(f"no trained model in '{path}': pass {flag} a run folder from `modiste text train` or a "
+                       "save_pretrained folder")

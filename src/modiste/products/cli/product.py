@@ -40,7 +40,8 @@ if TYPE_CHECKING:
               help="Exports to write: any of the default's, comma-separated.")
 @click.option("--vendor", default="Modiste", show_default=True, help="Vendor column of the Shopify CSV.")
 @click.option("--image-base-url", default="",
-              help="Prefix of the Shopify CSV's Product image URL (where images/ is served).")
+              help="Address the --outdir folder will be served from: the Shopify CSV's Product image URL is "
+                   "this, '/', images/<handle>.png.")
 @click.option("--outdir", required=True,
               help="New folder (or one without a previous export) for images/, products.jsonl, catalogue.html, "
                    "shopify_products.csv. Each product's image and record are written as it is finished, the "
@@ -60,6 +61,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     """
     from tqdm import tqdm
 
+    from modiste.cli_options import given_flags, refuse_together
     from modiste.gan.generate import check_truncation_psi
     from modiste.latent import load_latents
     from modiste.latent.cli.options import resolve_device_text
@@ -78,6 +80,11 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     truncation = check_truncation_psi(truncation)
     if images and latents:
         raise ModisteError("--image and --latents were both given: compose from one of them per run")
+    if images or latents:
+        refuse_together(given_flags("count", "seeds"), f"with {'--image' if images else '--latents'} (each "
+                        f"{'photo' if images else 'row'} is one product)")
+    if seeds is not None:
+        refuse_together(given_flags("count"), "with --seeds (the seeds choose the products)")
     files = image_paths(images) if images else []
     seed_list = product_seeds(count, seeds) if not files and not latents else []
     out = check_new_outdir(outdir)

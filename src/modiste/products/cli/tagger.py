@@ -46,14 +46,15 @@ def tagger() -> None:
 
 @tagger.command()
 @dataclass_options(TaggerConfig, TRAIN_HELP, choices={"device": DEVICE})
-@click.option("--out", required=True, help="Folder for the tagger (tagger.safetensors + tagger.json).")
+@click.option("--out", required=True, help="New folder for the tagger (tagger.safetensors + tagger.json).")
+@click.option("--overwrite", is_flag=True, help="Replace a tagger already in --out (and its eval/ report).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def train(out: str, quiet: bool, **options) -> None:
+def train(out: str, overwrite: bool, quiet: bool, **options) -> None:
     """Train one calibrated head per attribute on cached Inception features."""
     from modiste.products.tagger.train import train_tagger
 
     cfg = build_dataclass(TaggerConfig, options)
-    result = train_tagger(cfg, out=out, progress=not quiet)
+    result = train_tagger(cfg, out=out, progress=not quiet, overwrite=overwrite)
     for name, head in result.report["heads"].items():
         folded = f", folded into other: {', '.join(head['folded_into_other'])}" if head["folded_into_other"] else ""
         click.echo(f"{name}: {head['classes']} classes, val accuracy {head['val_accuracy']:.3f}, "
@@ -76,12 +77,10 @@ def evaluate(tagger_dir: str, data: str | None, labels: str | None, out: str | N
     from modiste.products.tagger.evaluate import evaluate_tagger
     from modiste.products.tagger.report import write_report
 
-    from modiste.errors import ModisteError
-    from modiste.products.outputs import blocking_file
+    from modiste.products.outputs import check_output_folder
+    from modiste.products.tagger.train import EVAL_DIR
 
-    folder = Path(out) if out else Path(tagger_dir) / "eval"
-    if blocking_file(folder) is not None:
-        raise ModisteError(f"--out {folder}: '{blocking_file(folder)}' is a file, not a folder: pass another --out")
+    folder = check_output_folder(out if out is not None else Path(tagger_dir) / EVAL_DIR, "--out")
     results, tdata = evaluate_tagger(tagger_dir, data, labels, progress=not quiet)
     summary = write_report(folder, results, tdata.features.dataset, tdata.keep, tdata.item)
     atomic_write_json(folder / "eval.json", summary)
@@ -108,27 +107,39 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
             class_name: str | None, truncation: float, truncation_center: str | None, out: str | None,
             no_colour: bool, device: str) -> None:
     """Tag image files/folders (PATHS) or a generator's seeds: labels, confidences, rule colour."""
+    from modiste.cli_options import given_flags, refuse_together
     from modiste.errors import ModisteError
-    from modiste.gan.images import parse_seeds
+    from modiste.gan.checkpoint import load_generator
+    from modiste.gan.generate import check_truncation_psi
     from modiste.latent.cli.options import resolve_device_text
-    from modiste.products.generation import SamplingSettings, check_seeds
+    from modiste.products.generation import SamplingSettings, product_seeds
     from modiste.products.predict import check_output, format_table, tag_paths, tag_row, tag_seeds, write_rows
-    from modiste.products.tagging import ImageTagger
+    from modiste.products.tagger.input_size import size_warning
+    from modiste.products.tagging import ImageTagger, image_paths
 
     if bool(paths) == bool(checkpoint):
         raise ModisteError("tag either image PATHS or --checkpoint G --seeds S, not both or neither")
+    if paths:
+        refuse_together(given_flags("seeds", "class_name", "truncation", "truncation_center"),
+                        "to image PATHS (only to --checkpoint G --seeds S)")
     if checkpoint and not seeds:
         raise ModisteError("--checkpoint needs --seeds, e.g. --seeds 0-15")
-    seed_list = check_seeds(parse_seeds(seeds)) if checkpoint and seeds else []
+    seed_list = product_seeds(0, seeds) if checkpoint else []
+    truncation = check_truncation_psi(truncation)
     if out:
         check_output(out)
+    files = image_paths(paths) if paths else []
     device = resolve_device_text(device)
     model = ImageTagger(tagger_dir, device=device, with_colour=not no_colour)
     if checkpoint:
+        G = load_generator(checkpoint, device)
+        note = size_warning(model.input_size, G.img_shape[2], G.img_shape[1])
+        if note:
+            click.echo(f"warning: {note}", err=True)
         settings = SamplingSettings(truncation, truncation_center)
-        names, tags = tag_seeds(model, checkpoint, seed_list, class_name, settings, device)
+        names, tags = tag_seeds(model, G, seed_list, class_name, settings)
     else:
-        names, tags = tag_paths(model, list(paths))
+        names, tags = tag_paths(model, files)
     rows = [tag_row(n, t) for n, t in zip(names, tags)]
     if out:
         click.echo(f"wrote {len(rows)} rows to {write_rows(rows, out)}")

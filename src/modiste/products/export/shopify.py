@@ -7,8 +7,8 @@ names were renamed). Store-specific columns (market prices, metafields other tha
 pattern) are left out. Each product is a single variant ("Title" / "Default Title") with one image.
 Flagged products are written as drafts ("Published on online store" FALSE, Status draft) so nothing
 that failed a check goes live; others are active. Prices are left empty for the merchant. "Product
-image URL" is `image_base_url` + the image's file name: Shopify fetches images from public URLs, so
-pass the address the images folder will be served from.
+image URL" is `image_base_url`, a "/", and the image's path in the export (images/<handle>.png):
+Shopify fetches images from public URLs, so pass the address the export folder will be served from.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ CATEGORY = {
 GOOGLE_GENDER = {"Men": "male", "Boys": "male", "Women": "female", "Girls": "female", "Unisex": "unisex"}
 
 
+def image_url(base_url: str, image_file: str) -> str:
+    """`base_url` joined to the export-relative `image_file` with exactly one "/" ("" base: the path alone)."""
+    return f"{base_url.rstrip('/')}/{image_file}" if base_url else image_file
+
+
 def product_row(p: Product, vendor: str = "Modiste", image_base_url: str = "") -> dict[str, str]:
     """The CSV row of one product (every column present, unused ones empty)."""
     row = dict.fromkeys(COLUMNS, "")
@@ -68,7 +73,7 @@ def product_row(p: Product, vendor: str = "Modiste", image_base_url: str = "") -
         "Inventory tracker": "shopify", "Inventory quantity": "0", "Continue selling when out of stock": "DENY",
         "Weight value (grams)": "0", "Weight unit for display": "kg", "Requires shipping": "TRUE",
         "Fulfillment service": "manual",
-        "Product image URL": image_base_url + p.image_file if p.image_file else "",
+        "Product image URL": image_url(image_base_url, p.image_file) if p.image_file else "",
         "Image position": "1" if p.image_file else "", "Image alt text": p.title if p.image_file else "",
         "Gift card": "FALSE", "SEO title": p.title[:70], "SEO description": p.description[:320],
         "Google Shopping / Gender": GOOGLE_GENDER.get(gender, ""),

@@ -50,18 +50,15 @@ def parse_formats(text: str) -> tuple[str, ...]:
 
 
 def check_outdir(outdir: str | os.PathLike) -> Path:
-    """Refuse an output folder that cannot hold the exports (a file in its place or in images/'s).
+    """Refuse an output folder that cannot hold the exports (empty name, a file in its place or in
+    images/'s, not writable; see `modiste.products.outputs.check_output_folder`).
 
     Called before any product is composed, so a bad --outdir costs nothing and writes nothing.
-    Raises ModisteError naming the blocking file.
+    Raises ModisteError naming the problem.
     """
-    from modiste.products.outputs import blocking_file
+    from modiste.products.outputs import check_output_folder
 
-    outdir = Path(outdir)
-    blocker = blocking_file(outdir / IMAGE_DIR)
-    if blocker is not None:
-        raise ModisteError(f"output folder '{outdir}': '{blocker}' is a file: pass another --outdir")
-    return outdir
+    return check_output_folder(outdir, "--outdir", must_hold=IMAGE_DIR)
 
 
 def check_new_outdir(outdir: str | os.PathLike) -> Path:

@@ -115,6 +115,9 @@ def read_meta(folder: Path) -> dict[str, Any]:
         meta = json.loads(meta_file.read_text())
     except (OSError, ValueError) as e:
         raise ModisteError(f"'{meta_file}' is unreadable ({e}): train the tagger again") from None
+    if not isinstance(meta, dict) or "format" not in meta:
+        raise ModisteError(f"'{meta_file}' is not a tagger description (no \"format\" field): pass the --out "
+                           "folder of `modiste tagger train`, or train the tagger again")
     if meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise ModisteError(f"'{folder}' holds format {meta.get('format')!r} v{meta.get('version')}, not "
                            f"{FORMAT} v{VERSION}: train the tagger again with this version")

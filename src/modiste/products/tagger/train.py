@@ -12,6 +12,7 @@ output folder is written only at the end.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,10 +28,11 @@ from modiste.products.tagger.features import Backbone, DatasetFeatures, dataset_
 from modiste.products.tagger.head_options import parse_head_options
 from modiste.products.tagger.heads import head_logits, train_head
 from modiste.products.tagger.labels import AttributeLabels, dataset_attribute_values, fold_rare
-from modiste.products.tagger.model import AttributeSpec, Tagger
+from modiste.products.tagger.model import META_FILE, AttributeSpec, Tagger
 from modiste.products.tagger.split import Split, stratified_split
 
 SPLIT_FILE, REPORT_FILE = "split.json", "train_report.json"
+EVAL_DIR = "eval"  # `modiste tagger eval`'s default output, inside the tagger folder
 
 
 @dataclass
@@ -181,12 +183,13 @@ def fit_heads(x: torch.Tensor, labels: dict[str, AttributeLabels], split: Split,
     return specs, heads, report
 
 
-def check_config(cfg: TaggerConfig, out: str | os.PathLike | None = None) -> None:
+def check_config(cfg: TaggerConfig, out: str | os.PathLike | None = None, overwrite: bool = False) -> None:
     """Refuse settings that would crash or silently train a useless tagger, before any feature is computed.
 
     Raises ModisteError naming the option: --hidden/--min-count below 0/1, --epochs/--max-iter/
     --fine-tune-epochs below 1, a negative --l2 (a NaN temperature), --target-precision outside (0, 1]
-    (above 1 every tag abstains), or an --out that is a file or lies under one.
+    (above 1 every tag abstains), or an --out that is a file, lies under one, cannot be written, or
+    already holds a tagger (unless `overwrite`: its files, and an evaluation of it, would no longer match).
     """
     if cfg.hidden < 0:
         raise ModisteError(f"--hidden {cfg.hidden}: use 0 (logistic regression) or a positive width like 512")
@@ -207,21 +210,23 @@ def check_config(cfg: TaggerConfig, out: str | os.PathLike | None = None) -> Non
                            "for training")
     parse_head_options(cfg.head_options, cfg.attributes)
     if out is not None:
-        from modiste.products.outputs import blocking_file
+        from modiste.products.outputs import check_output_folder
 
-        blocker = blocking_file(out)
-        if blocker is not None:
-            raise ModisteError(f"--out {out}: '{blocker}' is a file, not a folder: pass another --out")
+        check_output_folder(out, "--out")
+        if not overwrite and (Path(out) / META_FILE).exists():
+            raise ModisteError(f"--out '{out}' already holds a tagger ({META_FILE}): pick a new --out, or pass "
+                               "--overwrite to replace it (its eval/ report is removed with it)")
 
 
 def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progress: bool = True,
-                 data: TaggerData | None = None, backbone: Backbone | None = None) -> TrainResult:
+                 data: TaggerData | None = None, backbone: Backbone | None = None,
+                 overwrite: bool = False) -> TrainResult:
     """Train a tagger as `cfg` says and, with `out`, save it there with its split and report.
 
     `data`/`backbone` may be passed to reuse features already in memory (benchmarks). Raises
     ModisteError for bad data or labels (see `modiste.products.tagger.labels`).
     """
-    check_config(cfg, out)
+    check_config(cfg, out, overwrite)
     if cfg.fine_tune_blocks and data is not None:
         raise ModisteError("fine-tuning reads images, not cached features: do not pass precomputed data")
     if data is None:
@@ -250,11 +255,13 @@ def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progre
         "head_training_seconds": round(time.perf_counter() - start, 2), "heads": head_report,
     }
     info = {"data": cfg.data, "labels": cfg.labels, "images": int(len(data.keep)), "stratified_on": strat,
-            "resolution": cfg.resolution, "aspect": cfg.aspect if cfg.resolution else None}
+            "resolution": cfg.resolution, "aspect": cfg.aspect if cfg.resolution else None,
+            "mode": cfg.mode if cfg.resolution else None}
     tagger = Tagger(specs, heads, identity, info, backbone_state)
     folder = None
     if out is not None:
         folder = tagger.save(out)
+        shutil.rmtree(folder / EVAL_DIR, ignore_errors=True)  # an evaluation of the tagger just replaced
         atomic_write_json(folder / SPLIT_FILE, {
             "data": cfg.data, "labels": cfg.labels, "config": asdict(cfg),
             "train": [data.item(i) for i in split.train], "val": [data.item(i) for i in split.val],
