@@ -63,6 +63,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
 
     from modiste.cli_options import given_flags, refuse_together
     from modiste.gan.generate import check_truncation_psi
+    from modiste.interrupts import sigterm_as_keyboard_interrupt
     from modiste.latent import load_latents
     from modiste.latent.cli.options import resolve_device_text
     from modiste.products.compose import ProductComposer, slug
@@ -119,7 +120,8 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     products = []
     with ExportWriter(out, wanted, vendor=vendor, image_base_url=image_base_url) as writer:
         try:
-            with tqdm(total=total, disable=quiet, desc="products") as bar:  # closed before any error line
+            # tqdm is closed before any error line; `kill`/`timeout` end the run as Ctrl-C does
+            with sigterm_as_keyboard_interrupt(), tqdm(total=total, disable=quiet, desc="products") as bar:
                 for p in stream:
                     products.append(p)
                     if not (strict and p.flagged):
