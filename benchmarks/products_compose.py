@@ -10,7 +10,10 @@ copy guard on, then the checks). Reported per class and overall:
 - `description_category_match`: share whose description's articleType (the text taxonomy
   classifier, arg-max) equals the image's tagged articleType, over products whose image was tagged;
   `description_undetermined` is the share the classifier could not place (no label, "other" or p < 0.5);
-- `colour_contradictions`, `flagged`, seconds per product;
+- `colour_contradictions`, `flagged`, `passed` (every check), `passed_confirmed` (every check, with the
+  description's category confirmed rather than undetermined), seconds per product;
+- `--text-candidates K` descriptions sampled per product, the one passing most checks kept (the
+  product command's default is 4; 1 = the first sample, as before candidates existed);
 - the demo (the ShopRunner example): the first product of the first class with its tags and
   description, and its image saved in --outdir.
 
@@ -50,6 +53,11 @@ def text_taxonomy(path: str | None, fallback: Path):
     return model, str(fallback)
 
 
+def _confirmed(product) -> bool:
+    check = next(c for c in product.checks if c.name == "description_category")
+    return check.passed and not check.reason
+
+
 def summarise(products) -> dict:
     n = len(products)
     image_match = sum(p.label("articleType") == p.requested_class for p in products)
@@ -63,6 +71,8 @@ def summarise(products) -> dict:
             "description_undetermined": round(undetermined / max(len(tagged), 1), 4),
             "colour_contradictions": round(colour / max(n, 1), 4),
             "flagged": round(sum(p.flagged for p in products) / max(n, 1), 4),
+            "passed": round(sum(not p.flagged for p in products) / max(n, 1), 4),
+            "passed_confirmed": round(sum(not p.flagged and _confirmed(p) for p in products) / max(n, 1), 4),
             "empty_descriptions": sum(not p.description for p in products)}
 
 
@@ -76,6 +86,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--truncation", type=float, default=0.7)
     ap.add_argument("--max-new-tokens", type=int, default=80)
+    ap.add_argument("--text-candidates", type=int, default=4)
     ap.add_argument("--outdir", default="/work/runs/products/compose")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
@@ -87,9 +98,11 @@ def main() -> None:
 
     taxonomy, taxonomy_path = text_taxonomy(args.text_taxonomy, Path(args.outdir).parent / "text-taxonomy")
     composer = ProductComposer(args.generator, args.tagger, args.text_model, taxonomy,
-                               SamplingSettings(args.truncation), SamplingOptions(max_new_tokens=args.max_new_tokens))
+                               SamplingSettings(args.truncation), SamplingOptions(max_new_tokens=args.max_new_tokens),
+                               text_candidates=args.text_candidates)
     report = {"generator": str(composer.G.source_path), "text_model": str(composer.text.model_dir),
-              "text_taxonomy": taxonomy_path, "truncation": composer.sampling.to_json(), "classes": {}}
+              "text_taxonomy": taxonomy_path, "truncation": composer.sampling.to_json(),
+              "text_candidates": args.text_candidates, "classes": {}}
     everything = []
     start = time.perf_counter()
     for name in args.classes.split(","):
@@ -99,7 +112,7 @@ def main() -> None:
         everything += products
     report["seconds_per_product"] = round((time.perf_counter() - start) / max(len(everything), 1), 2)
     report["overall"] = summarise(everything)
-    export_products(everything, args.outdir)
+    export_products(everything, args.outdir, overwrite=True)
     demo = everything[0]
     report["demo"] = {"handle": demo.handle, "image": str(Path(args.outdir) / demo.image_file),
                       "title": demo.title, "context": demo.context, "description": demo.description,

@@ -32,6 +32,8 @@ def test_product_is_reproduced_from_its_seed(composer_args):
     assert prov["seed"] == 3 and prov["class"] == "Dresses" and prov["truncation"]["center"] == "class"
     assert prov["models"]["generator"]["checkpoint_hash"] and prov["models"]["text_model"]["sha256"]
     assert prov["text"]["sampling"]["seed"] == 3 and prov["text"]["sampling"]["reject_copies"] is True
+    assert prov["text"]["candidates"] == prov["text"]["sampling"]["n"] == 4
+    assert 0 <= prov["text"]["chosen"] < prov["text"]["kept"] <= 4
     other = ProductComposer(**composer_args).from_seed(4, "Dresses")
     assert not np.array_equal(first.image.numpy(), other.image.numpy())
 
@@ -132,6 +134,15 @@ def test_confirm_category_flags_an_undetermined_description(composer_args):
     assert check.passed and check.reason.startswith("undetermined")
     assert any(r.startswith("description_category: undetermined") for r in confirmed.reasons)
     assert confirmed.flagged and confirmed.description == lenient.description
+
+
+def test_the_chosen_candidate_passes_at_least_as_many_checks_as_the_first(composer_args):
+    single = ProductComposer(**composer_args, text_candidates=1)
+    several = ProductComposer(**composer_args, text_candidates=4)
+    for seed in range(3):
+        first, best = single.from_seed(seed, "Tshirts"), several.from_seed(seed, "Tshirts")
+        assert first.provenance["text"]["candidates"] == 1 and first.provenance["text"]["chosen"] in (0, -1)
+        assert len(best.reasons) <= len(first.reasons) or not first.description
 
 
 def test_confirm_category_needs_a_text_taxonomy(composer_args):

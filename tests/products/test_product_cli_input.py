@@ -55,6 +55,8 @@ def photos(folder: Path, names: tuple[str, ...] = ("red", "navy")) -> list[str]:
     ("--text-top-p", "nan", "--text-top-p nan: nucleus sampling keeps a probability mass in (0, 1]"),
     ("--max-new-tokens", "0", "--max-new-tokens 0: a description needs at least 1 token"),
     ("--max-new-tokens", "-5", "--max-new-tokens -5: a description needs at least 1 token"),
+    ("--text-candidates", "0", "--text-candidates 0: sample 1 to 32 descriptions per product"),
+    ("--text-candidates", "33", "--text-candidates 33: sample 1 to 32 descriptions per product"),
     ("--formats", "jsonl,csv", "unknown export format 'csv': use one or more of jsonl, html, shopify, comma-separated"),
     ("--formats", "", "--formats '' names no export: use one or more of jsonl, html, shopify, comma-separated"),
     ("--formats", " , ", "--formats ' , ' names no export"),

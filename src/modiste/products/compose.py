@@ -24,6 +24,7 @@ import torch
 
 from modiste.errors import ModisteError
 from modiste.products import checks
+from modiste.products.candidates import check_candidates, choose_description
 from modiste.products.context import build_context
 from modiste.products.generation import SamplingSettings, generate_seed_images, resolve_class
 from modiste.products.identity import folder_identity
@@ -43,18 +44,23 @@ class ProductComposer:
     generator: run/snapshot path or a loaded G (None for image-only use); tagger: folder or
     `ImageTagger`; text_model: text run/model folder or a `DescriptionGenerator`; text_taxonomy:
     folder or a `TextTaxonomy` (None: the description-category check reports it was skipped);
-    confirm_category: fail the description-category check when it is undetermined (needs a taxonomy).
+    confirm_category: fail the description-category check when it is undetermined (needs a taxonomy);
+    text_candidates: descriptions sampled per product, the one passing most checks kept
+    (`modiste.products.candidates`).
 
-    Raises ModisteError for a missing tagger or text model, or confirm_category without a taxonomy.
+    Raises ModisteError for a missing tagger or text model, confirm_category without a taxonomy, or
+    text_candidates outside 1 .. 32.
     """
 
     def __init__(self, generator: Any = None, tagger: Any = None, text_model: Any = None,
                  text_taxonomy: Any = None, sampling: SamplingSettings = SamplingSettings(),
-                 text_options: Any = None, device: str = "cpu", confirm_category: bool = False) -> None:
+                 text_options: Any = None, device: str = "cpu", confirm_category: bool = False,
+                 text_candidates: int = 4) -> None:
         from modiste.text.generate import DescriptionGenerator, SamplingOptions
 
         if tagger is None or text_model is None:
             raise ModisteError("composing products needs --tagger and --text-model")
+        check_candidates(text_candidates)
         if confirm_category and text_taxonomy is None:
             raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is "
                                "confirmed by the text classifier")
@@ -72,7 +78,8 @@ class ProductComposer:
         self.taxonomy = self._load_taxonomy(text_taxonomy)
         self.sampling = sampling.resolved(self.G) if self.G is not None else sampling
         base = text_options or SamplingOptions()
-        self.text_options = replace(base, n=1, reject_copies=True)  # the copy guard is always on
+        # the copy guard is always on; K candidates per product, the best by the checks is kept
+        self.text_options = replace(base, n=text_candidates, reject_copies=True)
         self.identities = self._identities(generator, tagger, text_model, text_taxonomy)
 
     def resolution_warning(self) -> str | None:
@@ -127,12 +134,21 @@ class ProductComposer:
             raise ModisteError("no generator loaded: pass --generator a run folder or snapshot")
         return self.G
 
-    def describe(self, context: str, seed: int) -> tuple[str, dict[str, Any]]:
-        """(description, text provenance) for one context, sampled with `seed`; "" if only copies came out."""
+    def describe(self, context: str, seed: int) -> tuple[list[str], dict[str, Any]]:
+        """(candidate descriptions the copy guard kept, text provenance) for one context, sampled with `seed`."""
         opts = replace(self.text_options, seed=seed)
         outs = self.text.generate([context], opts)
-        text = outs[0]["text"] if outs else ""
-        return text, {"sampling": asdict(opts), "attempts": outs[0]["attempts"] if outs else opts.max_retries + 1}
+        attempts = max((o["attempts"] for o in outs), default=opts.max_retries + 1)
+        return [o["text"] for o in outs], {"sampling": asdict(opts), "attempts": attempts}
+
+    def text_checks(self, description: str, tags: ImageTags) -> list[checks.CheckResult]:
+        """The checks of a description against the image's tags: its category, its colour words."""
+        if self.taxonomy is not None:
+            category = checks.description_category(self.taxonomy.predict([description])[0], tags,
+                                                   confirm=self.confirm_category)
+        else:
+            category = checks.CheckResult("description_category", True, "skipped: no text classifier given")
+        return [category, checks.colour_words(description, tags)]
 
     def from_image(self, image: torch.Tensor, name: str, requested: str | None = None, seed: int = 0,
                    provenance: dict[str, Any] | None = None) -> Product:
@@ -194,14 +210,11 @@ class ProductComposer:
                 provenance: dict[str, Any]) -> Product:
         context = build_context(tags, requested)
         prompt = context.prompt_context(self.text.template)
-        description, text_prov = self.describe(prompt, seed)
-        results = [checks.image_category(tags, requested)]
-        if self.taxonomy is not None:
-            results.append(checks.description_category(self.taxonomy.predict([description])[0], tags,
-                                                       confirm=self.confirm_category))
-        else:
-            results.append(checks.CheckResult("description_category", True, "skipped: no text classifier given"))
-        results.append(checks.colour_words(description, tags))
+        texts, text_prov = self.describe(prompt, seed)
+        choice = choose_description(texts, lambda text: self.text_checks(text, tags))
+        description = choice.text
+        text_prov.update(candidates=self.text_options.n, kept=choice.kept, chosen=choice.index)
+        results = [checks.image_category(tags, requested), *choice.checks]
         if not description:
             results.append(checks.CheckResult("description", False, "the text model produced only near-copies of "
                                                                     "training descriptions"))

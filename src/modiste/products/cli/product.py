@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 @click.option("--text-temperature", type=float, default=0.8, show_default=True)
 @click.option("--text-top-p", type=float, default=0.95, show_default=True)
 @click.option("--max-new-tokens", type=int, default=80, show_default=True)
+@click.option("--text-candidates", type=int, default=4, show_default=True,
+              help="Descriptions sampled per product (1 to 32); the one passing most checks is kept.")
 @click.option("--strict", is_flag=True,
               help="Drop products that fail a check (default: keep them, flagged); an error if every one fails.")
 @click.option("--confirm-category", is_flag=True,
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
 def product(generator: str | None, tagger_dir: str, text_model: str, text_taxonomy: str | None, count: int,
             seeds: str | None, class_name: str | None, images: tuple[str, ...], latents: str | None,
             truncation: float, truncation_center: str | None, text_temperature: float, text_top_p: float,
-            max_new_tokens: int, strict: bool, confirm_category: bool, formats: str, vendor: str, image_base_url: str, outdir: str,
+            max_new_tokens: int, text_candidates: int, strict: bool, confirm_category: bool, formats: str, vendor: str, image_base_url: str, outdir: str,
             device: str, quiet: bool) -> None:
     """Compose products: generated image -> tags -> context -> description -> title -> checks -> exports.
 
@@ -66,6 +68,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     from modiste.interrupts import sigterm_as_keyboard_interrupt
     from modiste.latent import load_latents
     from modiste.latent.cli.options import resolve_device_text
+    from modiste.products.candidates import check_candidates
     from modiste.products.compose import ProductComposer, slug
     from modiste.products.export.write import ExportWriter, check_new_outdir, parse_formats
     from modiste.products.generation import SamplingSettings, product_seeds
@@ -73,6 +76,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     from modiste.text.generate import SamplingOptions, check_sampling
 
     wanted = parse_formats(formats)
+    check_candidates(text_candidates)
     if confirm_category and text_taxonomy is None:
         raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is confirmed "
                            "by the text classifier")
@@ -104,7 +108,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     composer = ProductComposer(
         generator, tagger_dir, text_model, text_taxonomy, SamplingSettings(truncation, truncation_center),
         SamplingOptions(temperature=text_temperature, top_p=text_top_p, max_new_tokens=max_new_tokens), device,
-        confirm_category=confirm_category)
+        confirm_category=confirm_category, text_candidates=text_candidates)
     note = composer.resolution_warning() if not files else None
     if note:
         click.echo(f"warning: {note}", err=True)
