@@ -4,7 +4,7 @@ import pytest
 
 from modiste.errors import ModisteError
 from modiste.text.cleaning import clean_text, fix_mojibake, has_template_placeholder
-from modiste.text.corpus import load_corpus
+from modiste.text.corpus import load_corpus, strip_leading
 
 
 def test_clean_text_fixes_html_entities_glued_sentences_and_whitespace():
@@ -40,6 +40,35 @@ def test_real_catalogue_counts_and_deterministic_split(myntra):
     texts = [r.text.lower() for r in a.train + a.validation]
     assert len(set(texts)) == len(texts)  # de-duplicated
     assert all(len(r.context) == 1 and r.context[0] for r in a.train[:50])
+
+
+@pytest.mark.parametrize("value, prefix, expected", [
+    ("DKNY Unisex Black Bag", "DKNY", "Unisex Black Bag"),
+    ("dkny unisex black bag", "DKNY", "unisex black bag"),  # case-insensitive
+    ("Red Tape Men Brown Shoes", "Red Tape", "Men Brown Shoes"),  # a brand of two words
+    ("Pumakin Women Dress", "Puma", "Pumakin Women Dress"),  # whole words only
+    ("Women Red Dress by DKNY", "DKNY", "Women Red Dress by DKNY"),  # only at the start
+    ("Mango - Women Red Dress", "Mango", "Women Red Dress"),  # the separator goes too
+    ("Women Red Dress", "", "Women Red Dress"),  # no brand
+])
+def test_strip_leading(value, prefix, expected):
+    assert strip_leading(value, prefix) == expected
+
+
+def test_brand_stripped_from_real_catalogue_contexts(myntra):
+    plain = load_corpus(myntra, "Description", ["Product_Name"], max_records=300)
+    stripped = load_corpus(myntra, "Description", ["Product_Name"], max_records=300, strip_column="Product_Brand")
+    assert plain.train[0].context == ("DKNY Unisex Black & Grey Printed Medium Trolley Bag",)
+    assert stripped.train[0].context == ("Unisex Black & Grey Printed Medium Trolley Bag",)
+    assert [r.text for r in plain.train] == [r.text for r in stripped.train]  # the descriptions are untouched
+    genders = ("men", "women", "unisex", "boys", "girls")
+
+    def gender_first(corpus) -> float:  # the composer's contexts start with the gender: "women red dress"
+        return sum(bool(r.context[0]) and r.context[0].split()[0].lower() in genders for r in corpus.train) / 287
+
+    assert len(stripped.train) == 287 and gender_first(plain) < 0.05 and gender_first(stripped) > 0.65
+    with pytest.raises(ModisteError, match="'Brand' not in"):
+        load_corpus(myntra, "Description", ["Product_Name"], strip_column="Brand")
 
 
 def test_missing_column_lists_available_columns(myntra):

@@ -12,11 +12,13 @@ def test_cli_train_generate_eval(myntra, tmp_path):
     runner = CliRunner()
     out = tmp_path / "run"
     result = runner.invoke(text, ["train", "--corpus", str(myntra), "--text-column", "Description", "--context-columns", "Product_Name",
-                                  "--base", "scratch-tiny", "--out", str(out), "--max-steps", "2", "--eval-every", "2",
+                                  "--strip-from-context", "Product_Brand", "--base", "scratch-tiny", "--out", str(out), "--max-steps", "2", "--eval-every", "2",
                                   "--max-records", "120", "--batch-size", "4", "--block-size", "64", "--device", "cpu"], catch_exceptions=False)
     assert result.exit_code == 0
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["steps"] == 2 and summary["best_val_ppl"] > 1
+    first = json.loads((out / "data" / "train.jsonl").read_text().splitlines()[0])
+    assert first["context"] == ["Unisex Black & Grey Printed Medium Trolley Bag"]  # "DKNY" stripped
     result = runner.invoke(text, ["generate", "--model", str(out), "--context", "sleeveless red asymmetric dress",
                                   "--context", "black short sleeve jumpsuit", "-n", "2", "--max-new-tokens", "10", "--json",
                                   "--device", "cpu"], catch_exceptions=False)

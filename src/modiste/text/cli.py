@@ -23,6 +23,9 @@ def text() -> None:
 @click.option("--corpus", required=True, help="CSV, TSV, JSONL or .txt file, one description per record.")
 @click.option("--text-column", default=None, help="Column holding the description (CSV/JSONL).")
 @click.option("--context-columns", default="", help="Comma-separated context columns, e.g. Product_Name or Category,Colour.")
+@click.option("--strip-from-context", default=None,
+              help="Column whose value is removed from the start of each context value, e.g. Product_Brand: "
+                   "'DKNY Women Black Dress' -> 'Women Black Dress', like the contexts `modiste product` builds.")
 @click.option("--base", default="scratch-small", show_default=True, help="gpt2, distilgpt2, a save_pretrained folder, or scratch-tiny|scratch-small|scratch-medium.")
 @click.option("--tokenizer", default=None, help="scratch-* only: a GPT-2 tokenizer folder (vocab.json + merges.txt) instead of training a BPE on the corpus.")
 @click.option("--out", required=True, help="Run folder for checkpoints, best model and logs.")
@@ -46,14 +49,15 @@ def text() -> None:
 @click.option("--device", default="auto", show_default=True)
 @click.option("--precision", default="auto", show_default=True, help="auto (bf16 on GPU) | bf16 | fp32.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its latest checkpoint.")
-def train(corpus, text_column, context_columns, base, tokenizer, out, max_steps, minutes, batch_size, grad_accum, block_size, packing,
+def train(corpus, text_column, context_columns, strip_from_context, base, tokenizer, out, max_steps, minutes, batch_size, grad_accum, block_size, packing,
           mask_prefix, lr, warmup_steps, weight_decay, dropout, eval_every, eval_examples, keep_last, val_fraction, max_records,
           seed, device, precision, resume) -> None:
     """Train or fine-tune a GPT-2 description model."""
     from modiste.text.train import TrainConfig
     from modiste.text.train import train as run_training
 
-    cfg = TrainConfig(corpus=corpus, out=out, text_column=text_column, context_columns=_columns(context_columns), base=base,
+    cfg = TrainConfig(corpus=corpus, out=out, text_column=text_column, context_columns=_columns(context_columns),
+                      strip_from_context=strip_from_context, base=base,
                       tokenizer=tokenizer, max_steps=max_steps, minutes=minutes, batch_size=batch_size, grad_accum=grad_accum,
                       block_size=block_size, packing=packing, mask_prefix=mask_prefix, lr=lr, warmup_steps=warmup_steps,
                       weight_decay=weight_decay, dropout=dropout, eval_every=eval_every, eval_examples=eval_examples,

@@ -94,16 +94,35 @@ def _column_names(path: Path) -> list[str]:
     return [c for c in (first or {}) if c]
 
 
-def read_rows(path: str | Path, text_column: str | None, context_columns: Iterable[str] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
-    """Yield raw (context values, description) pairs, checking the column names first."""
+def strip_leading(value: str, prefix: str) -> str:
+    """`value` without a leading `prefix` (case-insensitive, whole words) and the separators after it:
+    ("DKNY Unisex Black Bag", "DKNY") -> "Unisex Black Bag"; ("Red Tape Shoes", "Red") -> "Tape Shoes"."""
+    prefix = prefix.strip()
+    if not prefix or not value.lower().startswith(prefix.lower()):
+        return value
+    rest = value[len(prefix):]
+    if rest and rest[0].isalnum():
+        return value  # "Puma" must not eat "Pumakin"
+    return rest.lstrip(" -|,:/")
+
+
+def read_rows(path: str | Path, text_column: str | None, context_columns: Iterable[str] = (),
+              strip_column: str | None = None) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Yield raw (context values, description) pairs, checking the column names first.
+
+    `strip_column` (e.g. the brand) is removed from the start of every context value of its row, so a
+    model learns from contexts like those it will be given ("women red dress", not "DKNY women ...").
+    Raises ModisteError for a missing file, an unknown format or a column the file does not have.
+    """
     path = Path(path)
     if not path.is_file():
         raise ModisteError(f"corpus file '{path}' not found: pass --corpus a .csv, .jsonl or .txt file")
     suffix = path.suffix.lower()
     context_columns = tuple(context_columns)
     if suffix in TEXT_SUFFIXES:
-        if context_columns:
-            raise ModisteError("a plain-text corpus has no columns: drop --context-columns or use a CSV/JSONL file")
+        if context_columns or strip_column:
+            raise ModisteError("a plain-text corpus has no columns: drop --context-columns/--strip-from-context or use "
+                               "a CSV/JSONL file")
         with open(path, encoding="utf-8", errors="replace") as f:
             for line in f:
                 yield (), line
@@ -111,14 +130,15 @@ def read_rows(path: str | Path, text_column: str | None, context_columns: Iterab
     if suffix not in CSV_SUFFIXES | JSONL_SUFFIXES:
         raise ModisteError(f"unknown corpus format '{path.suffix}': use .csv, .tsv, .jsonl or .txt")
     columns = _column_names(path)
-    wanted = ([text_column] if text_column else []) + list(context_columns)
+    wanted = ([text_column] if text_column else []) + list(context_columns) + ([strip_column] if strip_column else [])
     missing = [c for c in wanted if c not in columns]
     if not text_column or missing:
         problem = f"column(s) {', '.join(map(repr, missing))} not in" if missing else "no --text-column given for"
         raise ModisteError(f"{problem} {path.name}: available columns are {', '.join(columns)}")
     rows = _rows_from_csv(path) if suffix in CSV_SUFFIXES else _rows_from_jsonl(path)
     for row in rows:
-        yield tuple(row.get(c, "") for c in context_columns), row.get(text_column, "")
+        strip = row.get(strip_column, "") if strip_column else ""
+        yield tuple(strip_leading(row.get(c, ""), strip) for c in context_columns), row.get(text_column, "")
 
 
 def _in_validation(text: str, val_fraction: float, seed: int) -> bool:
@@ -134,8 +154,10 @@ def load_corpus(
     seed: int = 0,
     min_chars: int = 10,
     max_records: int | None = None,
+    strip_column: str | None = None,
 ) -> Corpus:
-    """Read, clean, de-duplicate (on the lower-cased description) and split a catalogue."""
+    """Read, clean, de-duplicate (on the lower-cased description) and split a catalogue (`strip_column`:
+    see `read_rows`)."""
     if not 0.0 <= val_fraction < 1.0:
         raise ModisteError(f"--val-fraction {val_fraction} is out of range: use a value in [0, 1)")
     context_columns = tuple(context_columns)
@@ -143,7 +165,7 @@ def load_corpus(
     seen: set[str] = set()
     train: list[Record] = []
     validation: list[Record] = []
-    for raw_context, raw_text in read_rows(path, text_column, context_columns):
+    for raw_context, raw_text in read_rows(path, text_column, context_columns, strip_column):
         stats.rows += 1
         text = clean_text(raw_text)
         if len(text) < min_chars:

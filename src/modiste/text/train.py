@@ -38,6 +38,7 @@ class TrainConfig:
     out: str
     text_column: str | None = None
     context_columns: tuple[str, ...] = ()
+    strip_from_context: str | None = None  # a column (the brand) removed from the start of each context value
     base: str = "scratch-small"
     tokenizer: str | None = None  # scratch only: a GPT-2 tokenizer folder instead of training a BPE
     max_steps: int | None = None  # optimiser steps
@@ -162,7 +163,7 @@ class TextTrainer:
         if resuming and (data / "train.jsonl").is_file():
             return Corpus(read_records(data / "train.jsonl"), read_records(data / "validation.jsonl"), tuple(self.cfg.context_columns))
         corpus = load_corpus(self.cfg.corpus, self.cfg.text_column, self.cfg.context_columns, self.cfg.val_fraction,
-                             self.cfg.seed, max_records=self.cfg.max_records)
+                             self.cfg.seed, max_records=self.cfg.max_records, strip_column=self.cfg.strip_from_context)
         if self.ctx.is_main:
             _log(f"corpus: {corpus.stats.summary()}")
         return corpus
