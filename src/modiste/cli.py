@@ -89,10 +89,19 @@ def main(argv: list[str] | None = None) -> None:
         e.show()
         sys.exit(e.exit_code)
     except click.Abort as e:
-        # click turns Ctrl-C into Abort; keep the shell's 130 so scripts can tell an interrupt from a refusal.
-        interrupted = isinstance(e.__cause__, KeyboardInterrupt)
-        click.echo("interrupted" if interrupted else "aborted", err=True)
-        sys.exit(130 if interrupted else 1)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+        # click turns Ctrl-C into Abort; keep the shell's 130 (143 for SIGTERM) so scripts can tell an
+        # interrupt from a refusal.
+        if isinstance(e.__cause__, KeyboardInterrupt):
+            _interrupted(e.__cause__)
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt as e:
+        _interrupted(e)
+
+
+def _interrupted(e: KeyboardInterrupt) -> None:
+    from modiste.interrupts import Terminated
+
+    terminated = isinstance(e, Terminated)
+    click.echo("terminated" if terminated else "interrupted", err=True)
+    sys.exit(143 if terminated else 130)

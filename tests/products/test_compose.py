@@ -104,6 +104,17 @@ def test_from_real_photo_needs_no_generator(tiny_tagger, tiny_text_model, shared
     assert json.loads(json.dumps(product.to_json()))["handle"] == "skirt-10000"
 
 
+def test_a_photo_with_a_class_the_tagger_does_not_know_is_refused(tiny_tagger, tiny_text_model, shared_data,
+                                                                  tmp_path, capsys):
+    photo = shared_data / "fashion-products-224" / "images" / "10000.jpg"
+    base = ["product", "--tagger", str(tiny_tagger), "--text-model", str(tiny_text_model), "--image", str(photo)]
+    err = _error(base + ["--class", "Nope", "--outdir", str(tmp_path / "a")], capsys)
+    assert "unknown class 'Nope': the tagger's articleType classes are Dresses, Jeans, Tshirts" in err
+    assert "did you mean 'Jeans'?" in _error(base + ["--class", "jeans", "--outdir", str(tmp_path / "b")], capsys)
+    assert not (tmp_path / "a").exists()
+    assert cli(base + ["--class", "Jeans", "--max-new-tokens", "4", "--quiet", "--outdir", str(tmp_path / "c")]) == 0
+
+
 def test_resolution_warning_names_the_tagger_to_train(composer_args):
     from modiste.products.tagger.input_size import InputSize
 

@@ -112,6 +112,18 @@ def test_duplicate_handles_and_unknown_format_are_refused(tmp_path):
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
+@pytest.mark.parametrize("base, url", [
+    ("https://cdn.example.com/shop", "https://cdn.example.com/shop/images/dresses-seed-0007.png"),
+    ("https://cdn.example.com/shop/", "https://cdn.example.com/shop/images/dresses-seed-0007.png"),
+    ("https://cdn.example.com/my shop", "https://cdn.example.com/my%20shop/images/dresses-seed-0007.png"),
+    ("", "images/dresses-seed-0007.png"),
+])
+def test_shopify_image_urls(tmp_path, base, url):
+    written = export_products(planted_products(), tmp_path, ("shopify",), image_base_url=base)
+    rows = list(csv.DictReader(io.StringIO(written["shopify"].read_text(encoding="utf-8"))))
+    assert rows[0]["Product image URL"] == url
+
+
 def test_a_second_export_into_the_same_folder_is_refused_unless_overwrite(tmp_path):
     first, second = planted_products(), planted_products()[:1]
     export_products(first, tmp_path / "out", ("jsonl",))

@@ -60,6 +60,10 @@ def photos(folder: Path, names: tuple[str, ...] = ("red", "navy")) -> list[str]:
     ("--formats", "jsonl,csv", "unknown export format 'csv': use one or more of jsonl, html, shopify, comma-separated"),
     ("--formats", "", "--formats '' names no export: use one or more of jsonl, html, shopify, comma-separated"),
     ("--formats", " , ", "--formats ' , ' names no export"),
+    ("--image-base-url", "cdn.example.com", "--image-base-url 'cdn.example.com' is not an absolute http(s) address"),
+    ("--image-base-url", "ftp://cdn.example.com", "is not an absolute http(s) address"),
+    ("--image-base-url", "https://x.com/?v=1", "without ?query or #fragment"),
+    ("--image-base-url", "https://", "is not an absolute http(s) address"),
 ])
 def test_bad_flag_is_one_line_before_anything(tmp_path, capsys, option, value, message):
     out = tmp_path / "products"
@@ -81,8 +85,10 @@ def test_outdir_that_cannot_be_written_is_refused_before_the_models_load(outdir,
 
 @pytest.mark.parametrize("flags, message", [
     (["--seeds", "1", "--n", "5"], "--n does not apply with --seeds (the seeds choose the products): leave it out"),
-    (["--image", "x.png", "--n", "5"], "--n does not apply with --image (each photo is one product)"),
+    (["--image", "x.png", "--n", "5"], "--n does not apply with --image (each photo is one product;"),
     (["--latents", "w.safetensors", "--seeds", "3", "--n", "2"], "--n and --seeds do not apply with --latents"),
+    (["--image", "x.png", "--truncation", "0.5"], "--truncation does not apply with --image (each photo is one"),
+    (["--latents", "w.safetensors", "--truncation-center", "global"], "--truncation-center does not apply with"),
 ])
 def test_flags_that_would_be_ignored_are_refused(flags, message, tmp_path, capsys):
     assert message in refused(["--generator", "g", *NO_MODELS, *flags, "--outdir", str(tmp_path / "o")], capsys)
@@ -153,13 +159,13 @@ def test_outdir_holding_a_previous_export_is_refused(tmp_path, capsys, previous)
 
 
 def test_strict_run_where_every_product_fails_writes_nothing(tiny_tagger, tiny_text_model, tmp_path, capsys):
-    # the tagger knows no "Gowns", so the image-category check fails on every photo
+    # the tiny tagger calls neither swatch Jeans (it answers Dresses or Tshirts), so every image check fails
     out = tmp_path / "products"
     err = refused(["--tagger", str(tiny_tagger), "--text-model", str(tiny_text_model), "--max-new-tokens", "8",
-                   *sum((["--image", p] for p in photos(tmp_path / "photos")), []), "--class", "Gowns",
+                   *sum((["--image", p] for p in photos(tmp_path / "photos")), []), "--class", "Jeans",
                    "--strict", "--quiet", "--outdir", str(out)], capsys)
     assert "--strict dropped every product: all 2 were flagged (image_category failed on 2, e.g. '" in err
-    assert "not Gowns" in err and err.endswith("run without --strict to keep them, flagged, and inspect their reasons")
+    assert "not Jeans" in err and err.endswith("run without --strict to keep them, flagged, and inspect their reasons")
     assert not out.exists()  # no empty exports, no half files
 
 
@@ -193,6 +199,29 @@ def test_finished_products_survive_an_interruption(tiny_tagger, tiny_text_model,
     monkeypatch.setattr(ProductComposer, "from_image", real)
     err = refused(args[1:], capsys)  # the same --outdir again: the finished products are not overwritten
     assert "products.jsonl.partial" in err and "interrupted run" in err
+
+
+def test_sigterm_keeps_the_finished_products_and_exits_143(tiny_tagger, tiny_text_model, tmp_path, capsys,
+                                                            monkeypatch):
+    from modiste.interrupts import Terminated
+    from modiste.products.compose import ProductComposer
+
+    real, calls = ProductComposer.from_image, []
+
+    def terminated_on_the_second(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise Terminated("signal 15")  # what SIGTERM raises inside the run (tests/test_interrupts.py)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProductComposer, "from_image", terminated_on_the_second)
+    out = tmp_path / "products"
+    args = ["product", "--tagger", str(tiny_tagger), "--text-model", str(tiny_text_model), "--max-new-tokens", "8",
+            "--quiet", "--outdir", str(out), *sum((["--image", p] for p in photos(tmp_path / "photos")), [])]
+    assert run_modiste(*args) == 143
+    err = capsys.readouterr().err
+    assert "kept the 1 finished product: records in" in err and err.strip().endswith("terminated")
+    assert len((out / "products.jsonl.partial").read_text().splitlines()) == 1
 
 
 def test_a_finished_run_leaves_no_partial_file(tiny_tagger, tiny_text_model, tmp_path, capsys):

@@ -67,11 +67,14 @@ def test_every_output_that_cannot_be_written_is_one_line_before_any_work(labelle
     train = ["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes", "articleType"]
     predict = ["tagger", "predict", str(folder / "0000.png"), "--tagger", str(tiny_tagger)]
     evaluate = ["tagger", "eval", "--tagger", str(tiny_tagger)]
-    for args in (train + ["--out", "/proc/modiste-t"], predict + ["--out", "/proc/modiste.csv"],
-                 evaluate + ["--out", "/proc/modiste-eval"]):
-        assert "--out '/proc" in (err := _error(args, capsys)) and "cannot write in '/proc'" in err, err
+    for args, named in ((train + ["--out", "/proc/modiste-t"], "/proc/modiste-t"),
+                        (predict + ["--out", "/proc/modiste.csv"], "/proc/modiste.csv"),
+                        (evaluate + ["--out", "/proc/modiste-eval"], "/proc/modiste-eval")):
+        err = _error(args, capsys)
+        assert f"--out '{named}': cannot write in '/proc'" in err, err
     for args in (train + ["--out", ""], evaluate + ["--out", " "]):
         assert "--out is empty: name a folder" in _error(args, capsys)
+    assert "--out is empty: name a file, e.g. --out tags.csv" in _error(predict + ["--out", ""], capsys)
 
 
 def _error(args, capsys) -> str:

@@ -99,6 +99,19 @@ def test_split_is_stratified_and_disjoint():
     assert np.bincount(y[s.test]).tolist() == [20, 12, 8, 5, 4]  # 20 % of each class
 
 
+@pytest.mark.parametrize("sizes, holdout, val, part", [
+    ([7, 7, 7], 0.05, 0.2, "held-out"),  # 21 images: 2 held out cannot hold 3 classes
+    ([7, 7, 7], 0.4, 0.05, "validation"),  # held-out fits; validation gets 1 image for 3 classes
+    ([30] * 8, 0.2, 0.02, "validation"),
+])
+def test_a_split_too_small_for_its_classes_is_one_line(sizes, holdout, val, part):
+    y = np.repeat(np.arange(len(sizes)), sizes)
+    with pytest.raises(ModisteError, match=f"too few for a stratified {part} part") as e:
+        stratified_split(y, holdout, val)
+    assert "add images, merge classes (--min-count), or change" in str(e.value)
+    stratified_split(y, 0.3, 0.3)  # fractions that leave a part per class on every side work
+
+
 def test_tagger_save_load_roundtrip_and_backbone_check(tmp_path):
     x, y = separable(k=3)
     head = train_head(x, y, 3)

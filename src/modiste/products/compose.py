@@ -129,6 +129,22 @@ class ProductComposer:
             out["text_taxonomy"] = {"path": str(taxonomy), "sha256": folder_identity(Path(taxonomy))}
         return out
 
+    def check_requested_class(self, class_name: str | None, attribute: str = "articleType") -> None:
+        """Refuse a requested class the tagger cannot confirm, for photos and latents (a generator's
+        classes are checked by `resolve_class`). Raises ModisteError listing the tagger's classes."""
+        if class_name is None:
+            return
+        spec = self.tagger.tagger.specs.get(attribute)
+        if spec is None:
+            raise ModisteError(f"--class {class_name!r}: the tagger has no {attribute} head to check it against: "
+                               f"drop --class or pass a tagger trained with {attribute}")
+        known = [c for c in spec.classes if c != "other"]
+        if class_name not in known:
+            close = [c for c in known if c.casefold() == class_name.strip().casefold()]
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ModisteError(f"unknown class {class_name!r}: {hint}the tagger's {attribute} classes are "
+                               f"{', '.join(known)}")
+
     def require_generator(self) -> torch.nn.Module:
         if self.G is None:
             raise ModisteError("no generator loaded: pass --generator a run folder or snapshot")

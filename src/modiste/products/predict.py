@@ -62,6 +62,8 @@ def check_output(out: str | os.PathLike) -> Path:
 
     Raises ModisteError naming the problem (called before the tagger runs, so nothing is computed in vain).
     """
+    if not os.fspath(out).strip():
+        raise ModisteError("--out is empty: name a file, e.g. --out tags.csv (or leave --out out to print the rows)")
     path = Path(out)
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
         raise ModisteError(f"--out {path} must end in .csv or .jsonl")
@@ -69,7 +71,7 @@ def check_output(out: str | os.PathLike) -> Path:
         raise ModisteError(f"--out {path} is a folder: pass a file name like {path / 'tags.csv'}")
     from modiste.products.outputs import check_output_folder
 
-    check_output_folder(path.parent, "--out")
+    check_output_folder(path.parent, "--out", shown=path)
     return path
 
 

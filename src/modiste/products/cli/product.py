@@ -70,12 +70,14 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     from modiste.latent.cli.options import resolve_device_text
     from modiste.products.candidates import check_candidates
     from modiste.products.compose import ProductComposer, slug
+    from modiste.products.export.shopify import check_image_base_url
     from modiste.products.export.write import ExportWriter, check_new_outdir, parse_formats
     from modiste.products.generation import SamplingSettings, product_seeds
     from modiste.products.tagging import image_paths, read_image
     from modiste.text.generate import SamplingOptions, check_sampling
 
     wanted = parse_formats(formats)
+    image_base_url = check_image_base_url(image_base_url)
     check_candidates(text_candidates)
     if confirm_category and text_taxonomy is None:
         raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is confirmed "
@@ -86,8 +88,9 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     if images and latents:
         raise ModisteError("--image and --latents were both given: compose from one of them per run")
     if images or latents:
-        refuse_together(given_flags("count", "seeds"), f"with {'--image' if images else '--latents'} (each "
-                        f"{'photo' if images else 'row'} is one product)")
+        refuse_together(given_flags("count", "seeds", "truncation", "truncation_center"),
+                        f"with {'--image' if images else '--latents'} (each {'photo' if images else 'row'} is one "
+                        "product; seeds and truncation choose generated images)")
     if seeds is not None:
         refuse_together(given_flags("count"), "with --seeds (the seeds choose the products)")
     files = image_paths(images) if images else []
@@ -109,6 +112,8 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
         generator, tagger_dir, text_model, text_taxonomy, SamplingSettings(truncation, truncation_center),
         SamplingOptions(temperature=text_temperature, top_p=text_top_p, max_new_tokens=max_new_tokens), device,
         confirm_category=confirm_category, text_candidates=text_candidates)
+    if files or latents:
+        composer.check_requested_class(class_name)
     note = composer.resolution_warning() if not files else None
     if note:
         click.echo(f"warning: {note}", err=True)
@@ -134,8 +139,9 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
                     bar.update()
         except BaseException:  # an error or Ctrl-C: say where the finished products are
             if writer.products:
-                click.echo(f"kept the {len(writer.products)} finished products: records in {writer.partial_path}, "
-                           f"images in {out / 'images'}", err=True)
+                kept = len(writer.products)
+                click.echo(f"kept the {kept} finished product{'s' if kept != 1 else ''}: records in "
+                           f"{writer.partial_path}, images in {out / 'images'}", err=True)
             raise
         if not writer.products:
             raise all_flagged_error(products)
@@ -146,13 +152,16 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     click.echo(f"{len(products)} products, {flagged} flagged" + (f", {len(products) - len(writer.products)} dropped "
                                                                  "(--strict)" if strict else ""))
     if unconfirmed:
-        click.echo(f"{unconfirmed} of the unflagged products pass with an undetermined description category "
-                   "(--confirm-category flags them)")
+        click.echo(f"{unconfirmed} of the unflagged products {'pass' if unconfirmed != 1 else 'passes'} with an "
+                   "undetermined description category (--confirm-category flags them)")
     for p in products[:5]:
         click.echo(f"  {p.handle}: {p.title} | {p.description[:70]}" + (f"  [{'; '.join(p.reasons)}]"
                                                                          if p.flagged else ""))
     for fmt, path in written.items():
         click.echo(f"{fmt}: {path}")
+    if "shopify" in written and not image_base_url:
+        click.echo("warning: no --image-base-url: the Shopify CSV's image URLs are relative (images/<handle>.png) "
+                   "and Shopify cannot fetch them; pass the https:// address --outdir will be served from", err=True)
 
 
 def all_flagged_error(products: list[Product]) -> ModisteError:

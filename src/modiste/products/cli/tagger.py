@@ -126,7 +126,7 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
         raise ModisteError("--checkpoint needs --seeds, e.g. --seeds 0-15")
     seed_list = product_seeds(0, seeds) if checkpoint else []
     truncation = check_truncation_psi(truncation)
-    if out:
+    if out is not None:
         check_output(out)
     files = image_paths(paths) if paths else []
     device = resolve_device_text(device)
@@ -141,7 +141,7 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
     else:
         names, tags = tag_paths(model, files)
     rows = [tag_row(n, t) for n, t in zip(names, tags)]
-    if out:
+    if out is not None:
         click.echo(f"wrote {len(rows)} rows to {write_rows(rows, out)}")
     else:
         click.echo(format_table(rows))

@@ -50,6 +50,22 @@ CATEGORY = {
 GOOGLE_GENDER = {"Men": "male", "Boys": "male", "Women": "female", "Girls": "female", "Unisex": "unisex"}
 
 
+def check_image_base_url(base_url: str) -> str:
+    """Return `base_url` ("" or an absolute http(s) address without query or fragment) with its path
+    percent-encoded; raise ModisteError otherwise: Shopify fetches each image from base + /images/<handle>.png."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    from modiste.errors import ModisteError
+
+    if not base_url:
+        return ""
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ModisteError(f"--image-base-url {base_url!r} is not an absolute http(s) address without ?query or "
+                           "#fragment: pass where the export folder will be served, e.g. https://cdn.example.com/catalogue")
+    return urlunsplit((parts.scheme, parts.netloc, quote(parts.path, safe="/%"), "", ""))
+
+
 def image_url(base_url: str, image_file: str) -> str:
     """`base_url` joined to the export-relative `image_file` with exactly one "/" ("" base: the path alone)."""
     return f"{base_url.rstrip('/')}/{image_file}" if base_url else image_file

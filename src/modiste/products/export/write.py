@@ -72,9 +72,8 @@ def check_new_outdir(outdir: str | os.PathLike) -> Path:
     if images.is_dir() and any(images.iterdir()):
         found.append(f"{IMAGE_DIR}/")
     if found:
-        note = " (products.jsonl.partial: the finished products of an interrupted run)" \
-            if PARTIAL_FILE in found else ""
-        raise ModisteError(f"output folder '{outdir}' already holds a product export ({', '.join(found)}){note}: "
+        note = f"; {PARTIAL_FILE} holds the finished products of an interrupted run" if PARTIAL_FILE in found else ""
+        raise ModisteError(f"output folder '{outdir}' already holds a product export ({', '.join(found)}{note}): "
                            "pick a new --outdir or move those files away")
     return outdir
 
@@ -110,7 +109,9 @@ class ExportWriter:
                  image_base_url: str = "") -> None:
         self.formats = check_formats(formats)
         self.outdir = check_outdir(outdir)
-        self.vendor, self.image_base_url = vendor, image_base_url
+        from modiste.products.export.shopify import check_image_base_url
+
+        self.vendor, self.image_base_url = vendor, check_image_base_url(image_base_url)
         self.products: list[Product] = []
         self._handles: set[str] = set()
         self._file: IO[str] | None = None

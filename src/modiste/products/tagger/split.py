@@ -8,6 +8,7 @@ the heads never saw.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -33,6 +34,14 @@ def _strata(targets: np.ndarray) -> np.ndarray:
     return np.array([t if counts[t] >= 2 else largest for t in targets.tolist()])
 
 
+def _check_room(n: int, classes: int, part: int, name: str, flag: str, fraction: float) -> None:
+    """A stratified split needs one image per class in the part and in what is left of it."""
+    if part < classes or n - part < classes:
+        raise ModisteError(f"{n} labelled images in {classes} classes are too few for a stratified {name} part: "
+                           f"{flag} {fraction} gives it {part} images, it needs one per class on both sides "
+                           f"(at least {classes}): add images, merge classes (--min-count), or change {flag}")
+
+
 def stratified_split(targets: np.ndarray, holdout: float = 0.2, val: float = 0.1, seed: int = 0) -> Split:
     """Split positions 0..N-1 stratified on `targets` (int [N]; -1 = missing is a stratum of its own).
 
@@ -45,7 +54,12 @@ def stratified_split(targets: np.ndarray, holdout: float = 0.2, val: float = 0.1
     positions = np.arange(n)
     if min(round(n * holdout), round(n * val)) < 1 or n - round(n * holdout) - round(n * val) < 2:
         raise ModisteError(f"{n} labelled images are too few to split {holdout:.0%} / {val:.0%}: add images")
+    classes = len(set(_strata(targets).tolist()))
+    _check_room(n, classes, math.ceil(n * holdout), "held-out", "--holdout", holdout)
     rest, test = train_test_split(positions, test_size=holdout, random_state=seed, stratify=_strata(targets))
-    train, valid = train_test_split(rest, test_size=val / (1 - holdout), random_state=seed + 1,
+    inner = val / (1 - holdout)
+    _check_room(len(rest), len(set(_strata(targets[rest]).tolist())), math.ceil(len(rest) * inner), "validation",
+                "--val", val)
+    train, valid = train_test_split(rest, test_size=inner, random_state=seed + 1,
                                     stratify=_strata(targets[rest]))
     return Split(np.sort(train), np.sort(valid), np.sort(test))
