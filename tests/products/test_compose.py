@@ -161,3 +161,12 @@ def test_confirm_category_needs_a_text_taxonomy(composer_args):
 
     with pytest.raises(ModisteError, match="--confirm-category needs --text-taxonomy"):
         ProductComposer(**composer_args, confirm_category=True)
+
+
+def test_a_description_cut_off_by_the_token_limit_ends_at_its_last_sentence(composer_args, monkeypatch):
+    composer = ProductComposer(**composer_args, text_candidates=1)
+    outs = [{"text": "Red woven dress, sleeveless. Comes with an inner", "finished": False, "attempts": 1}]
+    monkeypatch.setattr(composer.text, "generate", lambda contexts, opts: outs)
+    assert composer.from_seed(1, "Dresses").description == "Red woven dress, sleeveless."
+    outs[0].update(finished=True)  # a text the model ended itself is kept whole
+    assert composer.from_seed(1, "Dresses").description == "Red woven dress, sleeveless. Comes with an inner"

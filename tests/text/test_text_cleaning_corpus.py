@@ -3,7 +3,7 @@ import json
 import pytest
 
 from modiste.errors import ModisteError
-from modiste.text.cleaning import clean_text, fix_mojibake, has_template_placeholder
+from modiste.text.cleaning import clean_text, fix_mojibake, has_template_placeholder, trim_to_sentence
 from modiste.text.corpus import load_corpus, strip_leading
 
 
@@ -94,3 +94,13 @@ def test_empty_corpus_after_cleaning_is_a_clear_error(tmp_path):
     csv.write_text("title,description\nRed dress,<p> </p>\nBlue shirt,\n")
     with pytest.raises(ModisteError, match="no usable descriptions"):
         load_corpus(csv, "description", ["title"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Red sheath dress, sleeveless, and flared hem. Comes with an inner", "Red sheath dress, sleeveless, and flared hem."),
+    ("Red dress. Blue belt! Comes with", "Red dress. Blue belt!"),
+    ("Red dress with 2.5 cm straps, has a", "Red dress with 2.5 cm straps, has a"),  # no sentence end: kept
+    ("A pair of jeans, has a button closure", "A pair of jeans, has a button closure"),
+])
+def test_trim_to_sentence(text, expected):
+    assert trim_to_sentence(text) == expected

@@ -153,9 +153,13 @@ class ProductComposer:
     def describe(self, context: str, seed: int) -> tuple[list[str], dict[str, Any]]:
         """(candidate descriptions the copy guard kept, text provenance) for one context, sampled with `seed`."""
         opts = replace(self.text_options, seed=seed)
+        from modiste.text.cleaning import trim_to_sentence
+
         outs = self.text.generate([context], opts)
         attempts = max((o["attempts"] for o in outs), default=opts.max_retries + 1)
-        return [o["text"] for o in outs], {"sampling": asdict(opts), "attempts": attempts}
+        # a description the token limit cut off ends at its last full sentence, not mid-word
+        texts = [o["text"] if o["finished"] else trim_to_sentence(o["text"]) for o in outs]
+        return texts, {"sampling": asdict(opts), "attempts": attempts}
 
     def text_checks(self, description: str, tags: ImageTags) -> list[checks.CheckResult]:
         """The checks of a description against the image's tags: its category, its colour words."""

@@ -65,3 +65,10 @@ def clean_text(text: str | None, split_glued: bool = True) -> str:
 def has_template_placeholder(text: str) -> bool:
     """True when `text` contains a template slot that was never filled in."""
     return _PLACEHOLDER.search(text) is not None
+
+
+def trim_to_sentence(text: str) -> str:
+    """`text` up to its last full sentence ("... flared hem. Comes with an inner" -> "... flared hem."),
+    for a description cut off by a token limit; unchanged when it has no sentence end to cut at."""
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s|$)", text)]
+    return text[:ends[-1]] if ends else text

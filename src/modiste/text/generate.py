@@ -121,7 +121,8 @@ class DescriptionGenerator:
         return prompts, min(max_new_tokens, room)
 
     @torch.no_grad()
-    def _sample(self, prompts: list[str], opts: SamplingOptions, max_new: int, seed: int) -> list[str]:
+    def _sample(self, prompts: list[str], opts: SamplingOptions, max_new: int, seed: int) -> list[tuple[str, bool]]:
+        """(clean text, finished) per prompt; `finished` is False when max_new ran out before <|endoftext|>."""
         enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False).to(self.device)
         torch.manual_seed(seed)
         sampling = opts.temperature > 0
@@ -133,7 +134,7 @@ class DescriptionGenerator:
         )
         new_tokens = out[:, enc["input_ids"].shape[1]:]
         texts = self.tokenizer.batch_decode(new_tokens, skip_special_tokens=False)
-        return [clean_text(t.split(EOS, 1)[0], split_glued=False) for t in texts]
+        return [(clean_text(t.split(EOS, 1)[0], split_glued=False), EOS in t) for t in texts]
 
     def generate(self, contexts: Sequence[str | Sequence[str]], opts: SamplingOptions | None = None,
                  progress: bool = False) -> list[dict]:
@@ -150,8 +151,9 @@ class DescriptionGenerator:
                 chunk = jobs[start : start + opts.batch_size]
                 seed = opts.seed + 7919 * attempt + start
                 texts = self._sample([prompts[ci] for ci, _ in chunk], opts, max_new, seed)
-                for (ci, k), text in zip(chunk, texts):
-                    record = {"context": self.template.context_string(contexts[ci]), "text": text, "sample": k, "attempts": attempt + 1}
+                for (ci, k), (text, finished) in zip(chunk, texts):
+                    record = {"context": self.template.context_string(contexts[ci]), "text": text, "sample": k,
+                              "attempts": attempt + 1, "finished": finished}
                     if opts.reject_copies:
                         match = self.copy_index.match(text)
                         record.update(copied_words=match.span, near_copy=self.copy_index.is_near_copy(text, match))
