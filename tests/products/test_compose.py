@@ -170,3 +170,20 @@ def test_a_description_cut_off_by_the_token_limit_ends_at_its_last_sentence(comp
     assert composer.from_seed(1, "Dresses").description == "Red woven dress, sleeveless."
     outs[0].update(finished=True)  # a text the model ended itself is kept whole
     assert composer.from_seed(1, "Dresses").description == "Red woven dress, sleeveless. Comes with an inner"
+
+
+def test_a_generator_class_the_tagger_cannot_confirm_is_warned_about(composer_args, tmp_path, capsys, monkeypatch):
+    from modiste.products.tagging import ImageTagger
+
+    real = ImageTagger.__init__
+
+    def without_jeans(self, *args, **kwargs):  # as a tagger that folded the rare class into "other"
+        real(self, *args, **kwargs)
+        self.tagger.specs["articleType"].classes = ["Dresses", "Tshirts", "other"]
+
+    monkeypatch.setattr(ImageTagger, "__init__", without_jeans)
+    assert cli(["product", "--generator", str(composer_args["generator"]), "--tagger", str(composer_args["tagger"]),
+                "--text-model", str(composer_args["text_model"]), "--class", "Jeans", "--n", "1", "--max-new-tokens",
+                "4", "--quiet", "--outdir", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the image check will fail on every product: unknown class 'Jeans'" in err

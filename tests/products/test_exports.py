@@ -117,6 +117,9 @@ def test_duplicate_handles_and_unknown_format_are_refused(tmp_path):
     ("https://cdn.example.com/shop/", "https://cdn.example.com/shop/images/dresses-seed-0007.png"),
     ("https://cdn.example.com/my shop", "https://cdn.example.com/my%20shop/images/dresses-seed-0007.png"),
     ("", "images/dresses-seed-0007.png"),
+    ("   ", "images/dresses-seed-0007.png"),  # blank is none, as the default
+    ("HTTPS://CDN.example.com:8080/shop", "https://cdn.example.com:8080/shop/images/dresses-seed-0007.png"),
+    ("https://bücher.example/x", "https://xn--bcher-kva.example/x/images/dresses-seed-0007.png"),
 ])
 def test_shopify_image_urls(tmp_path, base, url):
     written = export_products(planted_products(), tmp_path, ("shopify",), image_base_url=base)

@@ -64,6 +64,13 @@ def photos(folder: Path, names: tuple[str, ...] = ("red", "navy")) -> list[str]:
     ("--image-base-url", "ftp://cdn.example.com", "is not an absolute http(s) address"),
     ("--image-base-url", "https://x.com/?v=1", "without ?query or #fragment"),
     ("--image-base-url", "https://", "is not an absolute http(s) address"),
+    ("--image-base-url", "https://host:99999/x", "has an invalid port or host name"),
+    ("--image-base-url", "https://host:abc/x", "has an invalid port or host name"),
+    ("--image-base-url", "https://exa mple.com/x", "has an invalid host name"),
+    ("--image-base-url", "https://-bad-.com/x", "has an invalid host name"),
+    ("--image-base-url", "https://cdn.example.com/x\ny", "holds a control character"),
+    ("--image-base-url", "https://user:pw@cdn.example.com/x", "holds a user name or password"),
+    ("--image-base-url", "https://cdn.example.com/x%zz", "has a broken %-escape"),
 ])
 def test_bad_flag_is_one_line_before_anything(tmp_path, capsys, option, value, message):
     out = tmp_path / "products"
@@ -88,10 +95,12 @@ def test_outdir_that_cannot_be_written_is_refused_before_the_models_load(outdir,
     (["--image", "x.png", "--n", "5"], "--n does not apply with --image (each photo is one product;"),
     (["--latents", "w.safetensors", "--seeds", "3", "--n", "2"], "--n and --seeds do not apply with --latents"),
     (["--image", "x.png", "--truncation", "0.5"], "--truncation does not apply with --image (each photo is one"),
+    (["--image", "x.png", "--generator", "g"], "--generator does not apply with --image (the photos are the"),
     (["--latents", "w.safetensors", "--truncation-center", "global"], "--truncation-center does not apply with"),
 ])
 def test_flags_that_would_be_ignored_are_refused(flags, message, tmp_path, capsys):
-    assert message in refused(["--generator", "g", *NO_MODELS, *flags, "--outdir", str(tmp_path / "o")], capsys)
+    generator = [] if "--image" in flags else ["--generator", "g"]  # photos need none
+    assert message in refused([*generator, *NO_MODELS, *flags, "--outdir", str(tmp_path / "o")], capsys)
 
 
 def test_confirm_category_without_a_text_taxonomy_is_refused(tmp_path, capsys):

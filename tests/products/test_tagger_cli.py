@@ -240,3 +240,21 @@ def test_head_options_give_one_head_a_pca_projection(labelled_folder, fake_featu
     assert tagger.info["resolution"] is None and tagger.info["aspect"] is None  # read at native size
     err = _error(args + ["--head-options", "gender:hidden=0"], capsys)
     assert "'gender', which is not among --attributes (articleType, baseColour)" in err
+
+
+def test_train_warns_about_a_head_that_abstains_on_every_image(labelled_folder, fake_features, tmp_path, capsys,
+                                                                monkeypatch):
+    import modiste.products.tagger.train as train_module
+
+    real = train_module.train_tagger
+
+    def hopeless(*args, **kwargs):  # what 9 photos of 3 classes gave: no threshold reaches the precision
+        result = real(*args, **kwargs)
+        result.report["heads"]["articleType"]["abstain_threshold"] = 1.0
+        return result
+
+    monkeypatch.setattr(train_module, "train_tagger", hopeless)
+    folder, labels = labelled_folder
+    assert cli(["tagger", "train", "--data", str(folder), "--labels", str(labels), "--attributes", "articleType",
+                "--min-count", "5", "--out", str(tmp_path / "t"), "--quiet"]) == 0
+    assert "(warning: it abstains on every image: add data or lower --target-precision)" in capsys.readouterr().out

@@ -99,17 +99,24 @@ def test_split_is_stratified_and_disjoint():
     assert np.bincount(y[s.test]).tolist() == [20, 12, 8, 5, 4]  # 20 % of each class
 
 
-@pytest.mark.parametrize("sizes, holdout, val, part", [
-    ([7, 7, 7], 0.05, 0.2, "held-out"),  # 21 images: 2 held out cannot hold 3 classes
-    ([7, 7, 7], 0.4, 0.05, "validation"),  # held-out fits; validation gets 1 image for 3 classes
-    ([30] * 8, 0.2, 0.02, "validation"),
+@pytest.mark.parametrize("sizes, holdout, val, message", [
+    ([7, 7, 7], 0.05, 0.2, "leave 14 for training, 5 for validation and 2 held out"),  # 2 held out < 3 classes
+    ([7, 7, 7], 0.4, 0.05, "leave 10 for training, 2 for validation and 9 held out"),
+    ([3, 3, 3], 0.34, 0.5, "leave 1 for training, 4 for validation and 4 held out"),  # training too small
+    ([30] * 8, 0.2, 0.02, "each part needs one image per class (8)"),
 ])
-def test_a_split_too_small_for_its_classes_is_one_line(sizes, holdout, val, part):
+def test_a_split_too_small_for_its_classes_is_one_line(sizes, holdout, val, message):
     y = np.repeat(np.arange(len(sizes)), sizes)
-    with pytest.raises(ModisteError, match=f"too few for a stratified {part} part") as e:
+    with pytest.raises(ModisteError, match="too few for a stratified split") as e:
         stratified_split(y, holdout, val)
-    assert "add images, merge classes (--min-count), or change" in str(e.value)
+    assert message in str(e.value) and "add images, merge classes (--min-count), or change" in str(e.value)
     stratified_split(y, 0.3, 0.3)  # fractions that leave a part per class on every side work
+
+
+def test_a_class_with_fewer_than_three_images_is_refused_by_name():
+    y = np.repeat(np.arange(3), [10, 2, 1])  # the 1-image class would silently miss two parts
+    with pytest.raises(ModisteError, match="2 class\\(es\\) have fewer than 3 images \\(e.g. 'Tshirts' with 2\\)"):
+        stratified_split(y, 0.2, 0.3, class_names=["Dresses", "Tshirts", "Jeans"])
 
 
 def test_tagger_save_load_roundtrip_and_backbone_check(tmp_path):

@@ -50,6 +50,7 @@ def test_real_catalogue_counts_and_deterministic_split(myntra):
     ("Women Red Dress by DKNY", "DKNY", "Women Red Dress by DKNY"),  # only at the start
     ("Mango - Women Red Dress", "Mango", "Women Red Dress"),  # the separator goes too
     ("Women Red Dress", "", "Women Red Dress"),  # no brand
+    ("Goldea", "Goldea", "Goldea"),  # a name that is only the brand keeps it: no empty context
 ])
 def test_strip_leading(value, prefix, expected):
     assert strip_leading(value, prefix) == expected
@@ -69,6 +70,9 @@ def test_brand_stripped_from_real_catalogue_contexts(myntra):
     assert len(stripped.train) == 287 and gender_first(plain) < 0.05 and gender_first(stripped) > 0.65
     with pytest.raises(ModisteError, match="'Brand' not in"):
         load_corpus(myntra, "Description", ["Product_Name"], strip_column="Brand")
+    for columns, strip in (([], "Product_Brand"), (["Product_Name"], "Product_Name"), (["Product_Name"], " ")):
+        with pytest.raises(ModisteError, match="needs --context-columns and must name another column"):
+            load_corpus(myntra, "Description", columns, strip_column=strip)
 
 
 def test_missing_column_lists_available_columns(myntra):

@@ -103,7 +103,7 @@ def strip_leading(value: str, prefix: str) -> str:
     rest = value[len(prefix):]
     if rest and rest[0].isalnum():
         return value  # "Puma" must not eat "Pumakin"
-    return rest.lstrip(" -|,:/")
+    return rest.lstrip(" -|,:/") or value  # a name that is only the brand keeps it
 
 
 def read_rows(path: str | Path, text_column: str | None, context_columns: Iterable[str] = (),
@@ -127,6 +127,9 @@ def read_rows(path: str | Path, text_column: str | None, context_columns: Iterab
             for line in f:
                 yield (), line
         return
+    if strip_column is not None and (not strip_column.strip() or not context_columns or strip_column in context_columns):
+        raise ModisteError(f"--strip-from-context {strip_column!r} needs --context-columns and must name another "
+                           "column (the brand, e.g. Product_Brand, removed from the start of each context value)")
     if suffix not in CSV_SUFFIXES | JSONL_SUFFIXES:
         raise ModisteError(f"unknown corpus format '{path.suffix}': use .csv, .tsv, .jsonl or .txt")
     columns = _column_names(path)

@@ -72,7 +72,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     from modiste.products.compose import ProductComposer, slug
     from modiste.products.export.shopify import check_image_base_url
     from modiste.products.export.write import ExportWriter, check_new_outdir, parse_formats
-    from modiste.products.generation import SamplingSettings, product_seeds
+    from modiste.products.generation import SamplingSettings, product_seeds, resolve_class
     from modiste.products.tagging import image_paths, read_image
     from modiste.text.generate import SamplingOptions, check_sampling
 
@@ -87,6 +87,8 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     truncation = check_truncation_psi(truncation)
     if images and latents:
         raise ModisteError("--image and --latents were both given: compose from one of them per run")
+    if images:
+        refuse_together(given_flags("generator"), "with --image (the photos are the products' images)")
     if images or latents:
         refuse_together(given_flags("count", "seeds", "truncation", "truncation_center"),
                         f"with {'--image' if images else '--latents'} (each {'photo' if images else 'row'} is one "
@@ -114,6 +116,12 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
         confirm_category=confirm_category, text_candidates=text_candidates)
     if files or latents:
         composer.check_requested_class(class_name)
+    else:
+        resolve_class(composer.require_generator(), class_name)  # the generator's own classes first
+        try:  # a generator class the tagger folded into "other" (or never saw) can never pass the image check
+            composer.check_requested_class(class_name)
+        except ModisteError as e:
+            click.echo(f"warning: the image check will fail on every product: {e}", err=True)
     note = composer.resolution_warning() if not files else None
     if note:
         click.echo(f"warning: {note}", err=True)

@@ -57,8 +57,10 @@ def train(out: str, overwrite: bool, quiet: bool, **options) -> None:
     result = train_tagger(cfg, out=out, progress=not quiet, overwrite=overwrite)
     for name, head in result.report["heads"].items():
         folded = f", folded into other: {', '.join(head['folded_into_other'])}" if head["folded_into_other"] else ""
+        useless = " (warning: it abstains on every image: add data or lower --target-precision)" \
+            if head["abstain_threshold"] >= 0.999 else ""
         click.echo(f"{name}: {head['classes']} classes, val accuracy {head['val_accuracy']:.3f}, "
-                   f"T={head['temperature']:.2f}, abstain below {head['abstain_threshold']:.2f}{folded}")
+                   f"T={head['temperature']:.2f}, abstain below {head['abstain_threshold']:.2f}{folded}{useless}")
     click.echo(f"heads trained in {result.report['head_training_seconds']:.1f} s; tagger: {out}")
 
 

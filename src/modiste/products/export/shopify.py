@@ -51,19 +51,43 @@ GOOGLE_GENDER = {"Men": "male", "Boys": "male", "Women": "female", "Girls": "fem
 
 
 def check_image_base_url(base_url: str) -> str:
-    """Return `base_url` ("" or an absolute http(s) address without query or fragment) with its path
-    percent-encoded; raise ModisteError otherwise: Shopify fetches each image from base + /images/<handle>.png."""
+    """Return `base_url` ("" or blank: none) as a clean absolute http(s) address: host in IDNA (punycode)
+    form, port checked, path percent-encoded. Shopify fetches each image from base + /images/<handle>.png.
+
+    Raises ModisteError for another scheme, no or an invalid host or port, credentials (the CSV is
+    published), a ?query or #fragment, control characters, or a broken %-escape.
+    """
+    import re
     from urllib.parse import quote, urlsplit, urlunsplit
 
     from modiste.errors import ModisteError
 
-    if not base_url:
+    if not base_url.strip():
         return ""
+    example = "pass where the export folder will be served, e.g. https://cdn.example.com/catalogue"
+
+    def refuse(why: str) -> ModisteError:
+        return ModisteError(f"--image-base-url {base_url!r} {why}: {example}")
+
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in base_url):
+        raise refuse("holds a control character (a newline?)")
     parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ModisteError(f"--image-base-url {base_url!r} is not an absolute http(s) address without ?query or "
-                           "#fragment: pass where the export folder will be served, e.g. https://cdn.example.com/catalogue")
-    return urlunsplit((parts.scheme, parts.netloc, quote(parts.path, safe="/%"), "", ""))
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise refuse("is not an absolute http(s) address without ?query or #fragment")
+    if parts.username is not None or parts.password is not None:
+        raise refuse("holds a user name or password, which the published CSV would show")
+    try:
+        port = parts.port
+        host = parts.hostname.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        raise refuse("has an invalid port or host name") from None
+    label = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+    if not re.fullmatch(rf"{label}(\.{label})*\.?", host):
+        raise refuse("has an invalid host name")
+    if re.search(r"%(?![0-9A-Fa-f]{2})", parts.path):
+        raise refuse("has a broken %-escape in its path")
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, safe="/%"), "", ""))
 
 
 def image_url(base_url: str, image_file: str) -> str:

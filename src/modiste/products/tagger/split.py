@@ -34,19 +34,37 @@ def _strata(targets: np.ndarray) -> np.ndarray:
     return np.array([t if counts[t] >= 2 else largest for t in targets.tolist()])
 
 
-def _check_room(n: int, classes: int, part: int, name: str, flag: str, fraction: float) -> None:
-    """A stratified split needs one image per class in the part and in what is left of it."""
-    if part < classes or n - part < classes:
-        raise ModisteError(f"{n} labelled images in {classes} classes are too few for a stratified {name} part: "
-                           f"{flag} {fraction} gives it {part} images, it needs one per class on both sides "
-                           f"(at least {classes}): add images, merge classes (--min-count), or change {flag}")
+MIN_PER_CLASS = 3  # one image in each of train, validation and held-out
 
 
-def stratified_split(targets: np.ndarray, holdout: float = 0.2, val: float = 0.1, seed: int = 0) -> Split:
+def _check_sizes(targets: np.ndarray, holdout: float, val: float, class_names: list[str] | None) -> None:
+    """Refuse a split that cannot put every class in every part (scikit-learn would raise, or a class
+    with one or two images would silently be missing from a part). Raises ModisteError with the figures."""
+    counts = Counter(t for t in targets.tolist() if t >= 0)
+    rare = sorted(c for c, k in counts.items() if k < MIN_PER_CLASS)
+    if rare:
+        name = repr(class_names[rare[0]]) if class_names else f"#{rare[0]}"
+        raise ModisteError(f"{len(rare)} class(es) have fewer than {MIN_PER_CLASS} images (e.g. {name} with "
+                           f"{counts[rare[0]]}): a stratified split needs one per class in training, validation and "
+                           "held-out: raise --min-count to fold them into 'other', or add images")
+    n, classes = len(targets), len(set(_strata(targets).tolist()))
+    test = math.ceil(n * holdout)
+    valid = math.ceil((n - test) * val / (1 - holdout))
+    train = n - test - valid
+    if min(test, valid, train) < classes:
+        raise ModisteError(f"{n} labelled images in {classes} classes are too few for a stratified split: --holdout "
+                           f"{holdout} and --val {val} leave {train} for training, {valid} for validation and {test} "
+                           f"held out, and each part needs one image per class ({classes}): add images, merge "
+                           "classes (--min-count), or change --holdout/--val")
+
+
+def stratified_split(targets: np.ndarray, holdout: float = 0.2, val: float = 0.1, seed: int = 0,
+                     class_names: list[str] | None = None) -> Split:
     """Split positions 0..N-1 stratified on `targets` (int [N]; -1 = missing is a stratum of its own).
 
-    holdout, val: fractions of all N images (validation calibrates temperatures and thresholds).
-    Raises ModisteError when a part would be empty or the fractions leave nothing to train on.
+    holdout, val: fractions of all N images (validation calibrates temperatures and thresholds);
+    class_names name the targets in errors. Raises ModisteError when a part would be empty, a class has
+    fewer than 3 images, or a part would be too small to hold every class.
     """
     n = len(targets)
     if not (0 < holdout < 1 and 0 < val < 1 and holdout + val < 0.9):
@@ -54,12 +72,8 @@ def stratified_split(targets: np.ndarray, holdout: float = 0.2, val: float = 0.1
     positions = np.arange(n)
     if min(round(n * holdout), round(n * val)) < 1 or n - round(n * holdout) - round(n * val) < 2:
         raise ModisteError(f"{n} labelled images are too few to split {holdout:.0%} / {val:.0%}: add images")
-    classes = len(set(_strata(targets).tolist()))
-    _check_room(n, classes, math.ceil(n * holdout), "held-out", "--holdout", holdout)
+    _check_sizes(targets, holdout, val, class_names)
     rest, test = train_test_split(positions, test_size=holdout, random_state=seed, stratify=_strata(targets))
-    inner = val / (1 - holdout)
-    _check_room(len(rest), len(set(_strata(targets[rest]).tolist())), math.ceil(len(rest) * inner), "validation",
-                "--val", val)
-    train, valid = train_test_split(rest, test_size=inner, random_state=seed + 1,
+    train, valid = train_test_split(rest, test_size=val / (1 - holdout), random_state=seed + 1,
                                     stratify=_strata(targets[rest]))
     return Split(np.sort(train), np.sort(valid), np.sort(test))

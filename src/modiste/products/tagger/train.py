@@ -233,7 +233,7 @@ def train_tagger(cfg: TaggerConfig, out: str | os.PathLike | None = None, progre
         data, backbone = load_tagger_data(cfg, backbone, progress)
     assert backbone is not None
     strat = stratify_attribute(cfg, data.labels)
-    split = stratified_split(data.labels[strat].targets, cfg.holdout, cfg.val, cfg.seed)
+    split = stratified_split(data.labels[strat].targets, cfg.holdout, cfg.val, cfg.seed, data.labels[strat].classes)
     x = data.x
     backbone_state: dict[str, torch.Tensor] = {}
     identity = dict(backbone.identity)
