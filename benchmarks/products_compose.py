@@ -53,18 +53,15 @@ def text_taxonomy(path: str | None, fallback: Path):
     return model, str(fallback)
 
 
-def _confirmed(product) -> bool:
-    check = next(c for c in product.checks if c.name == "description_category")
-    return check.passed and not check.reason
-
-
 def summarise(products) -> dict:
+    from modiste.products.checks import is_confirmed, is_undetermined
+
     n = len(products)
     image_match = sum(p.label("articleType") == p.requested_class for p in products)
     tagged = [p for p in products if p.label("articleType") is not None]
     desc = [next(c for c in p.checks if c.name == "description_category") for p in tagged]
     agree = sum(bool(c.details and c.details.get("agrees")) for c in desc)
-    undetermined = sum(c.reason.startswith("undetermined") for c in desc)
+    undetermined = sum(map(is_undetermined, desc))
     colour = sum(any(c.name == "colour_words" and not c.passed for c in p.checks) for p in products)
     return {"products": n, "image_category_match": round(image_match / max(n, 1), 4),
             "tagged": len(tagged), "description_category_match": round(agree / max(len(tagged), 1), 4),
@@ -72,7 +69,8 @@ def summarise(products) -> dict:
             "colour_contradictions": round(colour / max(n, 1), 4),
             "flagged": round(sum(p.flagged for p in products) / max(n, 1), 4),
             "passed": round(sum(not p.flagged for p in products) / max(n, 1), 4),
-            "passed_confirmed": round(sum(not p.flagged and _confirmed(p) for p in products) / max(n, 1), 4),
+            "passed_confirmed": round(sum(not p.flagged and any(map(is_confirmed, p.checks)) for p in products)
+                                      / max(n, 1), 4),
             "empty_descriptions": sum(not p.description for p in products)}
 
 

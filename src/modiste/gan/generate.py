@@ -36,10 +36,16 @@ def class_index(G: torch.nn.Module, name: str | None) -> int | None:
     if not names:
         raise ModisteError(f"--class {name!r} was given but this generator is unconditional: drop --class")
     if name not in names:
-        close = [n for n in names if n.casefold() == name.strip().casefold()]
-        hint = f"did you mean {close[0]!r}? (names are case-sensitive) " if close else ""
-        raise ModisteError(f"unknown class {name!r}: {hint}this generator knows {', '.join(names)}")
+        raise ModisteError(f"unknown class {name!r}: {close_name_hint(name, names)}this generator knows "
+                           f"{', '.join(names)}")
     return names.index(name)
+
+
+def close_name_hint(name: str, names: list[str]) -> str:
+    """"did you mean 'Jeans'? (names are case-sensitive) " when `name` differs from one of `names` only in
+    case or surrounding spaces, else ""."""
+    close = [n for n in names if n.casefold() == name.strip().casefold()]
+    return f"did you mean {close[0]!r}? (names are case-sensitive) " if close else ""
 
 
 def check_truncation_psi(truncation_psi: float) -> float:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from modiste.products.checks import CheckResult
+from modiste.products.checks import CheckResult, is_confirmed
 
 MAX_CANDIDATES = 32
 
@@ -46,7 +46,7 @@ def check_candidates(count: int, flag: str = "--text-candidates") -> int:
 def _preference(checks: list[CheckResult], index: int) -> tuple[Any, ...]:
     failed = sum(not c.passed for c in checks)
     category = next((c for c in checks if c.name == "description_category"), None)
-    confirmed = category is not None and category.passed and not category.reason
+    confirmed = category is not None and is_confirmed(category)
     agreement = float((category.details or {}).get("text_probability", 0.0)) if confirmed else 0.0
     return failed, not confirmed, -agreement, index
 

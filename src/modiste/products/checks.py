@@ -71,6 +71,19 @@ def image_category(tags: ImageTags, requested: str | None, attribute: str = "art
     return CheckResult("image_category", True, "", details)
 
 
+UNDETERMINED = "undetermined"
+
+
+def is_undetermined(check: CheckResult) -> bool:
+    """Did the description-category check pass (or fail under `confirm`) only because it could not compare?"""
+    return check.name == "description_category" and check.reason.startswith(UNDETERMINED)
+
+
+def is_confirmed(check: CheckResult) -> bool:
+    """Did the text classifier place the description in the image's category (not undetermined, not skipped)?"""
+    return check.name == "description_category" and check.passed and not check.reason
+
+
 def description_category(text_labels: dict[str, Any], tags: ImageTags, attribute: str = "articleType",
                          min_probability: float = 0.5, confirm: bool = False) -> CheckResult:
     """Compare the text classifier's `attribute` (TextLabel with .label, .probability) with the image's.
@@ -84,11 +97,11 @@ def description_category(text_labels: dict[str, Any], tags: ImageTags, attribute
     probability = float(getattr(text, "probability", 0.0))
     details = {"text": label, "text_probability": round(probability, 4), "image": image, "agrees": label == image}
     if image is None or image == "other":
-        return CheckResult("description_category", not confirm, f"undetermined: the image's {attribute} is "
+        return CheckResult("description_category", not confirm, f"{UNDETERMINED}: the image's {attribute} is "
                            f"{'unknown' if image is None else 'a rare class (other)'}", details)
     if label is None or label == "other" or probability < min_probability:
-        return CheckResult("description_category", not confirm, "undetermined: the text classifier cannot place "
-                           f"the description (best {label}, p={probability:.2f})", details)
+        return CheckResult("description_category", not confirm, f"{UNDETERMINED}: the text classifier cannot "
+                           f"place the description (best {label}, p={probability:.2f})", details)
     if label != image:
         return CheckResult("description_category", False, f"the description reads as {label} (p={probability:.2f}) "
                                                           f"but the image is {image}", details)

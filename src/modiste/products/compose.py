@@ -38,6 +38,15 @@ def slug(text: str) -> str:
     return "-".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split()) or "product"
 
 
+def check_text_settings(text_candidates: int, confirm_category: bool, has_taxonomy: bool) -> None:
+    """Refuse --text-candidates outside 1 .. 32 and --confirm-category without a text taxonomy
+    (ModisteError), before any model is loaded."""
+    check_candidates(text_candidates)
+    if confirm_category and not has_taxonomy:
+        raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is confirmed "
+                           "by the text classifier")
+
+
 class ProductComposer:
     """Holds the loaded models; every `from_*` call returns one checked `Product`.
 
@@ -60,10 +69,7 @@ class ProductComposer:
 
         if tagger is None or text_model is None:
             raise ModisteError("composing products needs --tagger and --text-model")
-        check_candidates(text_candidates)
-        if confirm_category and text_taxonomy is None:
-            raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is "
-                               "confirmed by the text classifier")
+        check_text_settings(text_candidates, confirm_category, text_taxonomy is not None)
         self.device = device
         self.confirm_category = confirm_category
         self.G = self._load_generator(generator, device)
@@ -138,12 +144,12 @@ class ProductComposer:
         if spec is None:
             raise ModisteError(f"--class {class_name!r}: the tagger has no {attribute} head to check it against: "
                                f"drop --class or pass a tagger trained with {attribute}")
+        from modiste.gan.generate import close_name_hint
+
         known = [c for c in spec.classes if c != "other"]
         if class_name not in known:
-            close = [c for c in known if c.casefold() == class_name.strip().casefold()]
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ModisteError(f"unknown class {class_name!r}: {hint}the tagger's {attribute} classes are "
-                               f"{', '.join(known)}")
+            raise ModisteError(f"unknown class {class_name!r}: {close_name_hint(class_name, known)}the tagger's "
+                               f"{attribute} classes are {', '.join(known)}")
 
     def require_generator(self) -> torch.nn.Module:
         if self.G is None:
@@ -152,9 +158,9 @@ class ProductComposer:
 
     def describe(self, context: str, seed: int) -> tuple[list[str], dict[str, Any]]:
         """(candidate descriptions the copy guard kept, text provenance) for one context, sampled with `seed`."""
-        opts = replace(self.text_options, seed=seed)
         from modiste.text.cleaning import trim_to_sentence
 
+        opts = replace(self.text_options, seed=seed)
         outs = self.text.generate([context], opts)
         attempts = max((o["attempts"] for o in outs), default=opts.max_retries + 1)
         # a description the token limit cut off ends at its last full sentence, not mid-word

@@ -22,9 +22,13 @@ from modiste.products.tagging import ImageTagger, ImageTags, image_paths, read_i
 OUTPUT_SUFFIXES = (".csv", ".jsonl")
 
 
-def tag_paths(tagger: ImageTagger, paths: list[str]) -> tuple[list[str], list[ImageTags]]:
-    """(image paths as given, tags) of every image file under `paths`."""
-    files = image_paths(paths)
+def tag_paths(tagger: ImageTagger, paths: list[str | os.PathLike]) -> tuple[list[str], list[ImageTags]]:
+    """(image paths as given, tags) of every image file under `paths` (see `tag_files`)."""
+    return tag_files(tagger, image_paths(paths))
+
+
+def tag_files(tagger: ImageTagger, files: list[Path]) -> tuple[list[str], list[ImageTags]]:
+    """(file names, tags) of image `files` already listed by `image_paths`."""
     images = [read_image(f) for f in files]
     return [str(f) for f in files], tagger.tag_list(images)
 

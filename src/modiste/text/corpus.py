@@ -96,7 +96,7 @@ def _column_names(path: Path) -> list[str]:
 
 def strip_leading(value: str, prefix: str) -> str:
     """`value` without a leading `prefix` (case-insensitive, whole words) and the separators after it:
-    ("DKNY Unisex Black Bag", "DKNY") -> "Unisex Black Bag"; ("Red Tape Shoes", "Red") -> "Tape Shoes"."""
+    ("DKNY Unisex Black Bag", "DKNY") -> "Unisex Black Bag"; ("Red Tape Men Shoes", "Red Tape") -> "Men Shoes"."""
     prefix = prefix.strip()
     if not prefix or not value.lower().startswith(prefix.lower()):
         return value

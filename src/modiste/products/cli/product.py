@@ -54,8 +54,8 @@ if TYPE_CHECKING:
 def product(generator: str | None, tagger_dir: str, text_model: str, text_taxonomy: str | None, count: int,
             seeds: str | None, class_name: str | None, images: tuple[str, ...], latents: str | None,
             truncation: float, truncation_center: str | None, text_temperature: float, text_top_p: float,
-            max_new_tokens: int, text_candidates: int, strict: bool, confirm_category: bool, formats: str, vendor: str, image_base_url: str, outdir: str,
-            device: str, quiet: bool) -> None:
+            max_new_tokens: int, text_candidates: int, strict: bool, confirm_category: bool, formats: str,
+            vendor: str, image_base_url: str, outdir: str, device: str, quiet: bool) -> None:
     """Compose products: generated image -> tags -> context -> description -> title -> checks -> exports.
 
     Bad input (a flag out of range, an unreadable --image or --latents, an --outdir holding a previous
@@ -68,8 +68,8 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
     from modiste.interrupts import sigterm_as_keyboard_interrupt
     from modiste.latent import load_latents
     from modiste.latent.cli.options import resolve_device_text
-    from modiste.products.candidates import check_candidates
-    from modiste.products.compose import ProductComposer, slug
+    from modiste.products.checks import is_undetermined
+    from modiste.products.compose import ProductComposer, check_text_settings, slug
     from modiste.products.export.shopify import check_image_base_url
     from modiste.products.export.write import ExportWriter, check_new_outdir, parse_formats
     from modiste.products.generation import SamplingSettings, product_seeds, resolve_class
@@ -78,10 +78,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
 
     wanted = parse_formats(formats)
     image_base_url = check_image_base_url(image_base_url)
-    check_candidates(text_candidates)
-    if confirm_category and text_taxonomy is None:
-        raise ModisteError("--confirm-category needs --text-taxonomy: the category of a description is confirmed "
-                           "by the text classifier")
+    check_text_settings(text_candidates, confirm_category, text_taxonomy is not None)
     check_sampling(text_temperature, text_top_p, max_new_tokens,
                    ("--text-temperature", "--text-top-p", "--max-new-tokens"))
     truncation = check_truncation_psi(truncation)
@@ -155,8 +152,7 @@ def product(generator: str | None, tagger_dir: str, text_model: str, text_taxono
             raise all_flagged_error(products)
         written = writer.finish()
     flagged = sum(p.flagged for p in products)
-    unconfirmed = sum(not p.flagged and any(c.name == "description_category" and c.reason.startswith("undetermined")
-                                            for c in p.checks) for p in products)
+    unconfirmed = sum(not p.flagged and any(map(is_undetermined, p.checks)) for p in products)
     click.echo(f"{len(products)} products, {flagged} flagged" + (f", {len(products) - len(writer.products)} dropped "
                                                                  "(--strict)" if strict else ""))
     if unconfirmed:

@@ -115,7 +115,7 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
     from modiste.gan.generate import check_truncation_psi
     from modiste.latent.cli.options import resolve_device_text
     from modiste.products.generation import SamplingSettings, product_seeds
-    from modiste.products.predict import check_output, format_table, tag_paths, tag_row, tag_seeds, write_rows
+    from modiste.products.predict import check_output, format_table, tag_files, tag_row, tag_seeds, write_rows
     from modiste.products.tagger.input_size import size_warning
     from modiste.products.tagging import ImageTagger, image_paths
 
@@ -141,7 +141,7 @@ def predict(paths: tuple[str, ...], tagger_dir: str, checkpoint: str | None, see
         settings = SamplingSettings(truncation, truncation_center)
         names, tags = tag_seeds(model, G, seed_list, class_name, settings)
     else:
-        names, tags = tag_paths(model, files)
+        names, tags = tag_files(model, files)  # listed (and checked) before the tagger loaded
     rows = [tag_row(n, t) for n, t in zip(names, tags)]
     if out is not None:
         click.echo(f"wrote {len(rows)} rows to {write_rows(rows, out)}")

@@ -66,13 +66,10 @@ def stratified_split(targets: np.ndarray, holdout: float = 0.2, val: float = 0.1
     class_names name the targets in errors. Raises ModisteError when a part would be empty, a class has
     fewer than 3 images, or a part would be too small to hold every class.
     """
-    n = len(targets)
     if not (0 < holdout < 1 and 0 < val < 1 and holdout + val < 0.9):
         raise ModisteError(f"--holdout {holdout} and --val {val} must be in (0, 1) and leave >= 10 % for training")
-    positions = np.arange(n)
-    if min(round(n * holdout), round(n * val)) < 1 or n - round(n * holdout) - round(n * val) < 2:
-        raise ModisteError(f"{n} labelled images are too few to split {holdout:.0%} / {val:.0%}: add images")
-    _check_sizes(targets, holdout, val, class_names)
+    _check_sizes(targets, holdout, val, class_names)  # every part holds every class, so none is empty
+    positions = np.arange(len(targets))
     rest, test = train_test_split(positions, test_size=holdout, random_state=seed, stratify=_strata(targets))
     train, valid = train_test_split(rest, test_size=val / (1 - holdout), random_state=seed + 1,
                                     stratify=_strata(targets[rest]))
